@@ -1,0 +1,64 @@
+"""Registration and login."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import or_, select
+
+from demo_app.deps import SessionDep, Tasks
+from demo_app.models import User
+from demo_app.schemas import Token, UserCreate, UserPublic
+from demo_app.security import create_access_token, hash_password, verify_password
+from demo_app.tasks.worker import log_user_action, send_welcome_email
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+# --8<-- [start:register]
+@router.post("/register", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
+async def register(data: UserCreate, session: SessionDep, tasks: Tasks) -> User:
+    taken = await session.exec(
+        select(User).where(or_(User.username == data.username, User.email == data.email))
+    )
+    if clash := taken.first():
+        field = "username" if clash.username == data.username else "email"
+        raise HTTPException(status.HTTP_409_CONFLICT, f"That {field} is already registered")
+    user = User(
+        username=data.username,
+        email=data.email,
+        hashed_password=await hash_password(data.password),
+        is_subscribed=data.subscribe_newsletter,
+    )
+    session.add(user)
+    # Recorded in this transaction, run after the response: the client does not wait.
+    tasks.add_task(send_welcome_email, user.email, user.username)
+    tasks.add_task(log_user_action, user.username, "REGISTER", f"email: {user.email}")
+    try:
+        await session.commit()
+    except IntegrityError:  # a concurrent registration took the name first
+        raise HTTPException(status.HTTP_409_CONFLICT, "That username or email is taken") from None
+    return user
+
+
+# --8<-- [end:register]
+
+
+@router.post("/login", response_model=Token)
+async def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, tasks: Tasks
+) -> Token:
+    user = (await session.exec(select(User).where(User.username == form.username))).first()
+    valid = await verify_password(form.password, user.hashed_password if user else None)
+    if user is None or not valid:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Wrong username or password",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    tasks.add_task(log_user_action, user.username, "LOGIN")
+    await session.commit()
+    return Token(access_token=create_access_token(user.id))

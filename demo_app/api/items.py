@@ -1,0 +1,111 @@
+"""Items: only their owner sees or changes them; each change notifies and audits."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlmodel import col, select
+
+from demo_app.deps import CurrentUser, SessionDep, Tasks
+from demo_app.models import Item, User, utcnow
+from demo_app.schemas import ItemCreate, ItemPublic, ItemUpdate
+from demo_app.tasks.worker import log_user_action, process_item_completion, send_item_notification
+
+router = APIRouter(prefix="/items", tags=["items"])
+
+
+async def owned_item(session: SessionDep, item_id: int, user: User) -> Item:
+    """The user's own live item, or 404: another user's item does not exist for them."""
+    item = await session.get(Item, item_id)
+    if item is None or item.owner_id != user.id or item.deleted_at is not None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Item {item_id} not found")
+    return item
+
+
+def notify(tasks: Tasks, user: User, item: Item, notification_type: str) -> None:
+    tasks.add_task(
+        send_item_notification,
+        recipient_email=user.email,
+        recipient_username=user.username,
+        item_title=item.title,
+        notification_type=notification_type,
+        item_id=item.id,
+        item_version=item.version,
+    )
+
+
+# --8<-- [start:create_item]
+@router.post("", response_model=ItemPublic, status_code=status.HTTP_201_CREATED)
+async def create_item(data: ItemCreate, user: CurrentUser, session: SessionDep, tasks: Tasks):
+    item = Item(owner_id=user.id, title=data.title, description=data.description)
+    session.add(item)
+    await session.flush()  # gives the item its id, still inside the transaction
+    notify(tasks, user, item, "created")
+    tasks.add_task(log_user_action, user.username, "CREATE_ITEM", f"item_id: {item.id}")
+    await session.commit()
+    return item
+
+
+# --8<-- [end:create_item]
+
+
+@router.get("", response_model=list[ItemPublic])
+async def list_items(
+    user: CurrentUser,
+    session: SessionDep,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=200),
+):
+    query = (
+        select(Item)
+        .where(Item.owner_id == user.id, col(Item.deleted_at).is_(None))
+        .order_by(col(Item.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return (await session.exec(query)).all()
+
+
+@router.get("/{item_id}", response_model=ItemPublic)
+async def read_item(item_id: int, user: CurrentUser, session: SessionDep):
+    return await owned_item(session, item_id, user)
+
+
+# --8<-- [start:update_item]
+@router.put("/{item_id}", response_model=ItemPublic)
+async def update_item(
+    item_id: int, data: ItemUpdate, user: CurrentUser, session: SessionDep, tasks: Tasks
+):
+    item = await owned_item(session, item_id, user)
+    was_completed = item.is_completed
+    changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        return item
+    for field, value in changes.items():
+        setattr(item, field, value)
+    if item.is_completed and not was_completed:
+        item.completed_at = utcnow()
+    elif not item.is_completed:
+        item.completed_at = None
+    item.version += 1
+    item.updated_at = utcnow()
+
+    just_completed = item.is_completed and not was_completed
+    notify(tasks, user, item, "completed" if just_completed else "updated")
+    tasks.add_task(log_user_action, user.username, "UPDATE_ITEM", f"item_id: {item.id}")
+    if just_completed:  # only on the transition, not on every save of a done item
+        tasks.add_task(process_item_completion, item.id, user.username, item.title)
+    await session.commit()
+    return item
+
+
+# --8<-- [end:update_item]
+
+
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_item(item_id: int, user: CurrentUser, session: SessionDep, tasks: Tasks) -> None:
+    item = await owned_item(session, item_id, user)
+    item.deleted_at = utcnow()  # soft delete: cleanup_old_data purges it later
+    item.version += 1
+    notify(tasks, user, item, "deleted")
+    tasks.add_task(log_user_action, user.username, "DELETE_ITEM", f"item_id: {item.id}")
+    await session.commit()

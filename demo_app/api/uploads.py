@@ -1,0 +1,79 @@
+"""Uploads: 202 Accepted now, the result at a status URL once a background task is done."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import anyio
+from fastapi import APIRouter, HTTPException, Request, UploadFile, status
+
+from demo_app.config import get_settings
+from demo_app.deps import CurrentUser, SessionDep, Tasks
+from demo_app.models import Upload
+from demo_app.schemas import UploadAccepted, UploadStatus
+from demo_app.tasks.worker import process_upload
+
+router = APIRouter(prefix="/uploads", tags=["uploads"])
+
+CHUNK = 64 * 1024
+
+
+def display_name(filename: str | None) -> str:
+    """The client's filename, for display only: last path part, safe characters."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = unicodedata.normalize("NFKC", name)
+    name = re.sub(r"[^\w.\- ]", "_", name).strip(" .")
+    return name[:100] or "upload.txt"
+
+
+async def save_limited(file: UploadFile, path: anyio.Path, limit: int) -> int:
+    """Copy the upload to `path` chunk by chunk; 413 (and nothing kept) over `limit` bytes."""
+    size = 0
+    try:
+        async with await anyio.open_file(path, "wb") as out:
+            while chunk := await file.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise HTTPException(
+                        status.HTTP_413_CONTENT_TOO_LARGE,
+                        f"File too large: the limit is {limit} bytes",
+                    )
+                await out.write(chunk)
+    except BaseException:
+        await path.unlink(missing_ok=True)
+        raise
+    return size
+
+
+# --8<-- [start:upload]
+@router.post("", response_model=UploadAccepted, status_code=status.HTTP_202_ACCEPTED)
+async def upload_text_file(
+    file: UploadFile, request: Request, user: CurrentUser, session: SessionDep, tasks: Tasks
+) -> UploadAccepted:
+    settings = get_settings()
+    if file.content_type and not file.content_type.startswith("text/"):
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "Upload a text file (text/plain)"
+        )
+    upload = Upload(owner_id=user.id, filename=display_name(file.filename), size_bytes=0)
+    folder = anyio.Path(settings.upload_dir)
+    await folder.mkdir(parents=True, exist_ok=True)
+    # Stored under a name the server made: the client's filename never touches the disk.
+    upload.size_bytes = await save_limited(file, folder / upload.id, settings.max_upload_bytes)
+    session.add(upload)
+    tasks.add_task(process_upload, upload.id)  # an async def task: awaited on the loop
+    await session.commit()
+    status_url = str(request.url_for("read_upload", upload_id=upload.id))
+    return UploadAccepted(id=upload.id, status=upload.status, status_url=status_url)
+
+
+# --8<-- [end:upload]
+
+
+@router.get("/{upload_id}", response_model=UploadStatus)
+async def read_upload(upload_id: str, user: CurrentUser, session: SessionDep) -> Upload:
+    upload = await session.get(Upload, upload_id)
+    if upload is None or upload.owner_id != user.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Upload {upload_id} not found")
+    return upload

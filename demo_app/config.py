@@ -1,0 +1,63 @@
+"""Settings, read once from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "development-only-secret-key-change-me-please"
+VAR_DIR = Path("var")
+
+log = logging.getLogger("demo_app")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+    database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'demo_app.db'}"
+    secret_key: str = DEV_SECRET_KEY
+    access_token_expire_minutes: int = 60
+
+    # Email: with no SMTP_HOST the messages are printed to the console instead.
+    smtp_host: str | None = None
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "Guide Demo <noreply@guide.example>"
+
+    # Argon2 cost: the defaults are for real passwords; tests lower them to run fast.
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+
+    upload_dir: Path = VAR_DIR / "uploads"
+    max_upload_bytes: int = 1_048_576
+
+    retention_days: int = 30
+    newsletter_batch_size: int = 50
+
+    # Background task runs: retries with exponential backoff, then "dead".
+    task_max_attempts: int = 5
+    task_retry_base_seconds: float = 2.0
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret_in_production(self) -> Settings:
+        if self.secret_key == DEV_SECRET_KEY:
+            if self.environment == "production":
+                raise ValueError("SECRET_KEY must be set when ENVIRONMENT=production")
+            log.warning("Using the development SECRET_KEY: set SECRET_KEY outside development.")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,58 @@
+"""Dependencies shared by the routes: the session, the current user, the task queue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import jwt
+from fastapi import BackgroundTasks, Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from demo_app.db import get_session
+from demo_app.models import User
+from demo_app.security import decode_access_token
+from demo_app.tasks.runs import TaskQueue
+
+# scope="function": the session closes when the endpoint returns, before the response is
+# sent, so it is never held while background tasks run (they open their own sessions).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login")
+
+
+async def get_current_user(
+    session: SessionDep, token: Annotated[str, Depends(oauth2_scheme)]
+) -> User:
+    unauthorized = HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        "Invalid or expired token: log in again",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+    try:
+        user_id = decode_access_token(token)
+    except (jwt.InvalidTokenError, KeyError, ValueError):
+        raise unauthorized from None
+    user = await session.get(User, user_id)
+    if user is None:
+        raise unauthorized
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_admin(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Admins only")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin)]
+
+
+async def get_task_queue(background_tasks: BackgroundTasks, session: SessionDep) -> TaskQueue:
+    return TaskQueue(background_tasks, session)
+
+
+Tasks = Annotated[TaskQueue, Depends(get_task_queue)]

@@ -1,0 +1,38 @@
+"""The demo app: `uvicorn demo_app.main:app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from demo_app import db
+from demo_app.api import api_router
+from demo_app.config import get_settings
+from demo_app.logs import setup_logging
+from demo_app.middleware import RequestContextMiddleware
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    setup_logging(settings.log_format, settings.log_level)
+    db.configure(settings.database_url)
+    await db.create_tables()
+    yield
+    await db.dispose()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Background tasks demo",
+        summary="Every pattern of the FastAPI background tasks guide, running for real.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(api_router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,64 @@
+"""A pure ASGI middleware: a request id for every request, and when its response left.
+
+Not `BaseHTTPMiddleware`: this one only wraps `send`, so it neither buffers the response nor
+changes how background tasks run. Starlette runs a response's background tasks inside the
+app call, after the last body chunk is sent; so `send` tells us when the client had its
+answer, and the record is written once the app call (tasks included) is over.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from demo_app import db
+from demo_app.context import accept_or_make, request_id_var
+from demo_app.models import RequestRecord, utcnow
+
+log = logging.getLogger("demo_app.requests")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, record: bool = True) -> None:
+        self.app = app
+        self.record = record
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = accept_or_make(Headers(scope=scope).get("x-request-id"))
+        token = request_id_var.set(request_id)
+        record = RequestRecord(
+            request_id=request_id,
+            method=scope["method"],
+            path=scope["path"],
+            received_at=utcnow(),
+        )
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+                record.status_code = message["status"]
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                record.response_sent_at = utcnow()
+                log.info("%s %s -> %s", record.method, record.path, record.status_code)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if self.record and record.path.startswith("/api"):
+                await save(record)
+            request_id_var.reset(token)
+
+
+async def save(record: RequestRecord) -> None:
+    try:
+        async with db.session() as session:
+            await session.merge(record)
+            await session.commit()
+    except Exception:  # the timeline is a diagnostic: never fail a request over it
+        log.exception("could not record request %s", record.request_id)

@@ -1,0 +1,133 @@
+"""Database tables. Ids and plain values are what background tasks receive, never rows."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=50)
+    email: str = Field(index=True, unique=True, max_length=254)
+    hashed_password: str
+    is_admin: bool = False
+    is_subscribed: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Item(SQLModel, table=True):
+    __tablename__ = "items"
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="users.id", index=True)
+    title: str = Field(max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    is_completed: bool = False
+    completed_at: datetime | None = None
+    # Bumped on every change: a notification's idempotency key names the version it is about.
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = Field(default=None, index=True)
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_logs"
+    __table_args__ = (UniqueConstraint("request_id", "action", "username"),)
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True)
+    action: str = Field(index=True)
+    details: str | None = None
+    request_id: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Achievement(SQLModel, table=True):
+    __tablename__ = "achievements"
+    __table_args__ = (UniqueConstraint("user_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    code: str
+    title: str
+    awarded_at: datetime = Field(default_factory=utcnow)
+
+
+class EmailDelivery(SQLModel, table=True):
+    """One row per email sent: its idempotency key makes a retried task skip what was sent."""
+
+    __tablename__ = "email_deliveries"
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True)
+    recipient: str = Field(index=True)
+    subject: str
+    sent_at: datetime = Field(default_factory=utcnow)
+
+
+class Newsletter(SQLModel, table=True):
+    __tablename__ = "newsletters"
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str
+    body: str
+    sent_by: int = Field(foreign_key="users.id")
+    recipients: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Upload(SQLModel, table=True):
+    __tablename__ = "uploads"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    owner_id: int = Field(foreign_key="users.id", index=True)
+    filename: str  # the client's name, cleaned, for display only: never used as a path
+    size_bytes: int
+    status: str = "pending"  # pending, processing, done, failed
+    line_count: int | None = None
+    word_count: int | None = None
+    error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class TaskRun(SQLModel, table=True):
+    """One scheduled background task: written with the request's own transaction."""
+
+    __tablename__ = "task_runs"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    name: str = Field(index=True)
+    args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    request_id: str | None = Field(default=None, index=True)
+    status: str = Field(default="queued", index=True)
+    attempt: int = 0
+    queued_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration_ms: float | None = None
+    result: Any = Field(default=None, sa_column=Column(JSON))
+    next_attempt_at: datetime | None = Field(default=None, index=True)
+    error_type: str | None = None
+    error_message: str | None = None
+    error_traceback: str | None = None
+
+
+class RequestRecord(SQLModel, table=True):
+    """When a request arrived and when its response's last byte left (for the timeline)."""
+
+    __tablename__ = "request_records"
+    request_id: str = Field(primary_key=True)
+    method: str
+    path: str
+    status_code: int | None = None
+    received_at: datetime
+    response_sent_at: datetime | None = None

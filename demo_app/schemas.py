@@ -1,0 +1,87 @@
+"""What the API accepts and returns (the tables stay private)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")
+    email: EmailStr
+    password: str = Field(min_length=8, max_length=128)
+    subscribe_newsletter: bool = False
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    username: str
+    email: str
+    is_admin: bool
+    is_subscribed: bool
+    created_at: datetime
+
+
+class Subscription(BaseModel):
+    subscribed: bool
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+
+
+class ItemCreate(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class ItemUpdate(BaseModel):
+    """Every field is optional; each one given is applied."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    is_completed: bool | None = None
+
+
+class ItemPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    title: str
+    description: str | None
+    is_completed: bool
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class NewsletterCreate(BaseModel):
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=20_000)
+
+
+class NewsletterQueued(BaseModel):
+    newsletter_id: int
+    recipients: int
+    batches: int
+
+
+class UploadAccepted(BaseModel):
+    id: str
+    status: str
+    status_url: str
+
+
+class UploadStatus(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    filename: str
+    size_bytes: int
+    status: str
+    line_count: int | None
+    word_count: int | None
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None

@@ -1,0 +1,1 @@
+"""Background tasks: what they do (`worker`), how they are recorded and run (`runs`)."""
