@@ -9,6 +9,7 @@ Run it beside the demo app to watch real delivery::
 from __future__ import annotations
 
 import argparse
+import asyncio
 import socket
 import threading
 import time
@@ -49,7 +50,15 @@ class _Handler:
     def __init__(self, sink: MailSink) -> None:
         self.sink = sink
 
+    async def handle_RCPT(self, server, session, envelope, address, options) -> str:  # noqa: N802
+        if address in self.sink.reject:
+            return f"550 No mailbox here by the name {address}"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)  # a slow mail server
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.sink._receive(ReceivedMail(envelope.mail_from, tuple(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
@@ -70,11 +79,14 @@ class MailSink:
         host: str = "127.0.0.1",
         port: int | None = None,
         on_message: Callable[[ReceivedMail], None] | None = None,
+        delay: float = 0.0,
     ) -> None:
         self.host = host
         self.port = port or free_port(host)
         self.on_message = on_message
         self.messages: list[ReceivedMail] = []
+        self.delay = delay  # seconds to wait before accepting each message
+        self.reject: set[str] = set()  # recipients refused with 550
         self._changed = threading.Condition()
         self._controller: Controller | None = None
 
