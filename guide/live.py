@@ -171,9 +171,10 @@ def demo_stack(
     on_mail=None,
 ) -> Iterator[DemoStack]:
     """The demo app on a free port with a fresh database and a local SMTP sink."""
-    with tempfile.TemporaryDirectory(prefix="guide-demo-") as tmp, MailSink(
-        on_message=on_mail
-    ) as sink:
+    with (
+        tempfile.TemporaryDirectory(prefix="guide-demo-") as tmp,
+        MailSink(on_message=on_mail) as sink,
+    ):
         workdir = Path(tmp)
         server_env = demo_env(workdir, sink.port) | dict(env or {})
         with LiveServer("demo_app.main:app", env=server_env, args=args, echo=echo) as server:

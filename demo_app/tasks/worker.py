@@ -142,7 +142,8 @@ async def process_item_completion(item_id: int, username: str, item_title: str) 
         user = (await session.exec(select(User).where(User.username == username))).first()
         if user is None:
             return []
-        done = Item.owner_id == user.id, col(Item.is_completed), col(Item.deleted_at).is_(None)
+        user_id, email = user.id, user.email  # plain values: a rollback below expires rows
+        done = Item.owner_id == user_id, col(Item.is_completed), col(Item.deleted_at).is_(None)
         completed = (await session.exec(select(Item.completed_at).where(*done))).all()
         days = {moment.date() for moment in completed if moment}
         count = len(completed)
@@ -151,7 +152,7 @@ async def process_item_completion(item_id: int, username: str, item_title: str) 
         earned += [b for n, b in STREAKS.items() if streak >= n]
         awarded = []
         for code, title in earned:
-            session.add(Achievement(user_id=user.id, code=code, title=title))
+            session.add(Achievement(user_id=user_id, code=code, title=title))
             try:
                 await session.commit()
             except IntegrityError:  # awarded before: fine, that is the point
@@ -160,9 +161,7 @@ async def process_item_completion(item_id: int, username: str, item_title: str) 
             awarded.append(code)
             print(f"🏆 [TASK] {username} earned '{title}' (item {item_id})", flush=True)
             context = {"username": username, "title": title, "item_title": item_title}
-            await send_email(
-                user.email, "achievement", context, key=f"achievement:{user.id}:{code}"
-            )
+            await send_email(email, "achievement", context, key=f"achievement:{user_id}:{code}")
         return awarded
 
 

@@ -1,0 +1,88 @@
+"""A fresh demo app per test: its own SQLite file, uploads folder and SMTP sink.
+
+The test client is httpx over ASGI: like every test client it returns only after the
+response's background tasks have run (and re-raises their errors), which is exactly what
+these tests want. `test_live.py` shows the real-server behaviour.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from demo_app import db
+from demo_app.admin import set_admin
+from demo_app.config import get_settings
+from demo_app.mailbox import MailSink
+from demo_app.main import create_app
+from guide.live import demo_env
+
+FAST_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def mail():
+    with MailSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def env(tmp_path, mail, monkeypatch):
+    values = demo_env(tmp_path, mail.port) | FAST_HASHING | {"ENVIRONMENT": "test"}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    yield values
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+async def app(env):
+    app = create_app()
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(app):
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+async def register(client, username: str, *, subscribe: bool = False) -> dict:
+    payload = {
+        "username": username,
+        "email": f"{username}@example.com",
+        "password": PASSWORD,
+        "subscribe_newsletter": subscribe,
+    }
+    response = await client.post("/api/v1/auth/register", json=payload)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def login(client, username: str) -> dict[str, str]:
+    response = await client.post(
+        "/api/v1/auth/login", data={"username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def user_headers(client, username: str, **kwargs) -> dict[str, str]:
+    await register(client, username, **kwargs)
+    return await login(client, username)
+
+
+async def admin_headers(client, username: str = "admin") -> dict[str, str]:
+    await register(client, username)
+    assert await set_admin(username)
+    return await login(client, username)
+
+
+async def rows(model, *where):
+    async with db.session() as session:
+        return list((await session.exec(select(model).where(*where))).all())

@@ -1,0 +1,31 @@
+"""On a real uvicorn server the client has its answer before the email leaves."""
+
+import time
+
+import httpx
+import pytest
+
+from guide.live import demo_stack
+from tests.demo_app.conftest import FAST_HASHING, PASSWORD
+
+SLOW_SMTP = 1.0
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with demo_stack(FAST_HASHING) as stack:
+        yield stack
+
+
+def test_registration_answers_before_a_slow_mail_server_accepts_the_email(stack):
+    stack.mail.delay = SLOW_SMTP
+    payload = {"username": "live", "email": "live@example.com", "password": PASSWORD}
+    started = time.perf_counter()
+    response = httpx.post(f"{stack.url}/api/v1/auth/register", json=payload, timeout=10)
+    answered = time.perf_counter() - started
+    assert response.status_code == 201
+    assert stack.mail.to("live@example.com") == []  # not yet: the task is still sending
+    stack.mail.wait_for(1, timeout=10)
+    delivered = time.perf_counter() - started
+    assert delivered >= SLOW_SMTP
+    assert answered < delivered / 2, (answered, delivered)

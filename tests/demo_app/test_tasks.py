@@ -1,0 +1,119 @@
+"""The tasks themselves, called directly: each does its real job and is safe to run twice."""
+
+from datetime import timedelta
+
+import pytest
+
+from demo_app import db
+from demo_app.models import Achievement, AuditLog, Item, TaskRun, User, utcnow
+from demo_app.tasks import worker
+from demo_app.tasks.runs import TaskQueue, stored_arguments
+from tests.demo_app.conftest import rows
+
+
+async def add(*objects):
+    async with db.session() as session:
+        session.add_all(objects)
+        await session.commit()
+
+
+async def test_welcome_email_is_sent_once_however_often_it_runs(app, mail):
+    assert await worker.send_welcome_email("ann@example.com", "ann") is True
+    assert await worker.send_welcome_email("ann@example.com", "ann") is False
+    assert len(mail.messages) == 1
+
+
+async def test_audit_row_is_written_once_per_request(app):
+    for _ in range(2):
+        await worker.log_user_action("ann", "LOGIN", None, request_id="r1")
+    await worker.log_user_action("ann", "LOGIN", None, request_id="r2")
+    assert len(await rows(AuditLog)) == 2
+    with pytest.raises(ValueError, match="unknown audit action"):
+        await worker.log_user_action("ann", "DANCE")
+
+
+async def test_item_notification_is_once_per_version_and_type(app, mail):
+    args = ("ann@example.com", "ann", "Title", "updated", 1)
+    await worker.send_item_notification(*args, item_version=2)
+    await worker.send_item_notification(*args, item_version=2)
+    await worker.send_item_notification(*args, item_version=3)
+    assert len(mail.messages) == 2
+    with pytest.raises(ValueError):
+        await worker.send_item_notification("a@example.com", "a", "T", "exploded", 1, 1)
+
+
+async def test_completion_awards_streak_badges_once(app, mail):
+    await add(User(username="ann", email="ann@example.com", hashed_password="x"))
+    today = utcnow()
+    await add(
+        *[
+            Item(
+                owner_id=1,
+                title=f"day {n}",
+                is_completed=True,
+                completed_at=today - timedelta(days=n),
+            )
+            for n in range(3)
+        ]
+    )
+    first = await worker.process_item_completion(1, "ann", "day 0")
+    again = await worker.process_item_completion(1, "ann", "day 0")
+    assert set(first) == {"first-completion", "streak-3"} and again == []
+    assert len(await rows(Achievement)) == 2
+    assert sum(m.subject.startswith("Achievement") for m in mail.messages) == 2
+
+
+def test_streak_counts_consecutive_days_back_from_the_last():
+    day = utcnow().date()
+    days = {day, day - timedelta(days=1), day - timedelta(days=3)}
+    assert worker.streak_ending_at(days, day) == 2
+
+
+async def test_cleanup_purges_only_what_is_past_retention(app):
+    old = utcnow() - timedelta(days=31)
+    await add(User(username="ann", email="ann@example.com", hashed_password="x"))
+    await add(
+        Item(owner_id=1, title="old, deleted", deleted_at=old),
+        Item(owner_id=1, title="recently deleted", deleted_at=utcnow()),
+        Item(owner_id=1, title="old, alive", created_at=old),
+        AuditLog(username="ann", action="LOGIN", created_at=old),
+        AuditLog(username="ann", action="LOGIN", request_id="new"),
+        TaskRun(name="x", status="succeeded", finished_at=old),
+        TaskRun(name="x", status="dead", finished_at=old),
+    )
+    removed = await worker.cleanup_old_data()
+    assert removed == {"items": 1, "audit_logs": 1, "task_runs": 1}
+    assert sorted(i.title for i in await rows(Item)) == ["old, alive", "recently deleted"]
+    assert await worker.cleanup_old_data() == {"items": 0, "audit_logs": 0, "task_runs": 0}
+
+
+async def test_batch_reports_counts_and_retries_only_the_failed(app, mail):
+    mail.reject.add("bad@example.com")
+    recipients = ["a@example.com", "bad@example.com", "b@example.com"]
+    with pytest.raises(worker.BatchIncomplete, match="1 of 3 failed"):
+        await worker.send_batch_email(recipients, "S", "B", "batch-1")
+    mail.reject.clear()
+    counts = await worker.send_batch_email(recipients, "S", "B", "batch-1")
+    assert counts == {"sent": 1, "already_sent": 2, "failed": 0}
+    assert sorted(m.rcpt_tos[0] for m in mail.messages) == sorted(recipients)
+
+
+async def test_without_smtp_host_emails_are_printed(app, monkeypatch, capsys, mail):
+    monkeypatch.delenv("SMTP_HOST")
+    from demo_app.config import get_settings
+
+    get_settings.cache_clear()
+    await worker.send_welcome_email("ann@example.com", "ann")
+    out = capsys.readouterr().out
+    assert "📧 [EMAIL] to=ann@example.com subject='Welcome to the guide demo, ann!'" in out
+    assert mail.messages == []
+
+
+def test_secrets_are_never_stored_as_task_arguments():
+    def reset_password(email: str, new_password: str) -> None: ...
+
+    with pytest.raises(ValueError, match="never pass secrets"):
+        stored_arguments(reset_password, ("a@example.com", "hunter2"), {})
+    queue = TaskQueue(background_tasks=None, session=None)
+    with pytest.raises(ValueError, match="not a registered task"):
+        queue.add_task(reset_password, "a@example.com", "x")
