@@ -1,0 +1,60 @@
+"""The guide's sections: one Markdown file each, `guide/content/NN-slug.md`.
+
+The number comes from NN, the slug from the rest of the name, the title from the first
+`# ` heading. Tests point `GUIDE_CONTENT_DIR` at a directory of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+CONTENT_DIR = Path(__file__).parent / "content"
+FILENAME = re.compile(r"^(?P<number>\d+)-(?P<slug>[a-z0-9][a-z0-9-]*)\.md$")
+TITLE = re.compile(r"^# +(?P<title>.+?)\s*#*\s*$")
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int
+    slug: str
+    title: str
+    path: Path
+
+    def source(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+def content_dir() -> Path:
+    return Path(os.environ.get("GUIDE_CONTENT_DIR") or CONTENT_DIR)
+
+
+def load(directory: Path | None = None) -> list[Section]:
+    """Every section in `directory` (default: the guide's own), in order."""
+    sections = []
+    for path in (directory or content_dir()).glob("*.md"):
+        if match := FILENAME.match(path.name):
+            number, slug = int(match["number"]), match["slug"]
+            sections.append(Section(number, slug, _title(path) or slug, path))
+    return sorted(sections, key=lambda section: section.number)
+
+
+def find(key: str, sections: list[Section]) -> Section | None:
+    """The section named by its number (`6`, `06`) or slug (`error-handling`)."""
+    key = key.strip().lower()
+    for section in sections:
+        if key.isdigit() and int(key) == section.number or key == section.slug:
+            return section
+    return None
+
+
+def _title(path: Path) -> str | None:
+    fence = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith(("```", "~~~")):
+            fence = None if fence and line.startswith(fence) else fence or line[:3]
+        elif not fence and (match := TITLE.match(line)):
+            return match["title"]
+    return None
