@@ -1,0 +1,45 @@
+"""On a real server the client gets its response at once and the background task runs
+after it. In tests, httpx's ASGITransport returns only after every task has finished."""
+
+import time
+
+import httpx
+
+from guide.examples import basic_add_task
+from guide.live import LiveServer
+
+CLAIM = "response-before-tasks"
+TASK_SECONDS = 1.0
+
+
+def test_real_server_answers_before_the_task_ends():
+    env = {"TASK_SECONDS": str(TASK_SECONDS)}
+    with LiveServer("guide.examples.basic_add_task:app", env=env) as server:
+        started = time.monotonic()
+        response = httpx.post(f"{server.url}/reports/q1")
+        answered = time.monotonic() - started
+        done_before_answer = any("report q1: done" in line for line in list(server.lines))
+
+        server.wait_for_line("report q1: done", timeout=TASK_SECONDS + 10)
+        finished = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert not done_before_answer
+    assert answered < TASK_SECONDS / 2, f"response took {answered:.2f}s"
+    assert finished >= TASK_SECONDS, f"task ended {finished:.2f}s after the request"
+    print(f"real server: response {answered:.3f}s, task done {finished:.2f}s")
+
+
+async def test_asgi_transport_waits_for_the_task(monkeypatch, capsys):
+    monkeypatch.setattr(basic_add_task, "TASK_SECONDS", 0.3)
+    transport = httpx.ASGITransport(app=basic_add_task.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        started = time.monotonic()
+        response = await client.post("/reports/q2")
+        answered = time.monotonic() - started
+        printed = capsys.readouterr().out
+
+    assert response.status_code == 200
+    assert "report q2: done" in printed  # the task had finished when the response came
+    assert answered >= 0.3, f"response took {answered:.2f}s"
+    print(f"ASGITransport: response {answered:.3f}s")

@@ -1,0 +1,66 @@
+"""On SIGTERM (a normal stop or restart) uvicorn waits for running background tasks to
+finish, by default for as long as they take. A SIGKILL or a crash loses them, and with
+`--timeout-graceful-shutdown N` a task still running after N seconds is cancelled."""
+
+import signal
+import time
+
+import httpx
+
+from guide.live import LiveServer
+
+CLAIM = "shutdown-waits"
+APP = "guide.examples.shutdown_waits:app"
+
+
+def start_export(server: LiveServer, name: str) -> None:
+    assert httpx.post(f"{server.url}/exports/{name}").status_code == 200
+    server.wait_for_line(f"export {name}: started")
+
+
+def test_sigterm_waits_for_the_running_task():
+    task_seconds = 1.0
+    with LiveServer(APP, env={"TASK_SECONDS": str(task_seconds)}) as server:
+        start_export(server, "a")
+        began = time.monotonic()
+        server.signal(signal.SIGTERM)
+        server.wait(timeout=task_seconds + 10)
+        took = time.monotonic() - began
+        lines = list(server.lines)
+
+    waiting = next(i for i, line in enumerate(lines) if "Waiting for background tasks" in line)
+    assert lines.index("export a: done") > waiting
+    assert "Finished server process" in lines[-1]
+    assert took > task_seconds / 2, f"exited {took:.2f}s after SIGTERM"
+    print(f"SIGTERM: exit {took:.2f}s later, after the task's 'done' line")
+
+
+def test_sigkill_loses_the_running_task():
+    with LiveServer(APP, env={"TASK_SECONDS": "1"}) as server:
+        start_export(server, "b")
+        server.kill()
+        time.sleep(1.5)  # past the moment the task would have finished
+        lines = list(server.lines)
+
+    assert server.process.returncode == -signal.SIGKILL
+    assert "export b: started" in lines
+    assert "export b: done" not in lines
+
+
+def test_graceful_shutdown_timeout_cancels_the_task():
+    task_seconds, timeout = 5.0, 1
+    env = {"TASK_SECONDS": str(task_seconds)}
+    args = ["--timeout-graceful-shutdown", str(timeout)]
+    with LiveServer(APP, env=env, args=args) as server:
+        start_export(server, "c")
+        began = time.monotonic()
+        server.signal(signal.SIGTERM)
+        server.wait(timeout=task_seconds + 10)
+        took = time.monotonic() - began
+        lines = list(server.lines)
+
+    cancel = next(i for i, line in enumerate(lines) if "timeout graceful shutdown" in line)
+    assert lines.index("export c: cancelled") > cancel
+    assert "export c: done" not in lines
+    assert took < task_seconds / 2, f"exited {took:.2f}s after SIGTERM"
+    print(f"--timeout-graceful-shutdown {timeout}: exit {took:.2f}s after SIGTERM, cancelled")

@@ -1,0 +1,52 @@
+"""`def` background tasks run in AnyIO's thread pool (40 threads), the same pool that
+`def` endpoints and `def` dependencies use: tasks that fill it hold up every `def`
+endpoint, while `async def` endpoints keep answering."""
+
+import time
+
+import anyio.to_thread
+import httpx
+import pytest
+
+from guide.live import LiveServer
+
+CLAIM = "threadpool-shared"
+TASK_SECONDS = 2.0
+THREADS = 4  # the example lowers the pool from 40 so four requests fill it
+
+
+async def test_the_default_pool_has_40_threads():
+    assert anyio.to_thread.current_default_thread_limiter().total_tokens == 40
+
+
+@pytest.fixture(scope="module")
+def server():
+    env = {"TASK_SECONDS": str(TASK_SECONDS), "THREADS": str(THREADS)}
+    with LiveServer("guide.examples.threadpool_shared:app", env=env) as server:
+        yield server
+
+
+def timed_get(url: str) -> float:
+    began = time.monotonic()
+    assert httpx.get(url, timeout=TASK_SECONDS + 10).status_code == 200
+    return time.monotonic() - began
+
+
+def test_def_tasks_hold_up_def_endpoints_only(server):
+    start = len(server.lines)
+    for n in range(THREADS):
+        assert httpx.post(f"{server.url}/images/img{n}").status_code == 200
+
+    # /pool is an `async def` endpoint: it answers at once, even with every thread busy.
+    deadline = time.monotonic() + TASK_SECONDS / 2
+    while (pool := httpx.get(f"{server.url}/pool").json())["busy"] < THREADS:
+        assert time.monotonic() < deadline, f"pool never filled: {pool}"
+    async_took = timed_get(f"{server.url}/pool")
+    sync_took = timed_get(f"{server.url}/sync-ping")
+    for n in range(THREADS):
+        server.wait_for_line(f"img{n}: resized", timeout=TASK_SECONDS + 10, start=start)
+
+    print(f"pool {pool}: async def endpoint {async_took:.3f}s, def endpoint {sync_took:.3f}s")
+    assert pool == {"threads": THREADS, "busy": THREADS}
+    assert async_took < TASK_SECONDS / 4
+    assert sync_took > TASK_SECONDS / 4
