@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     # Background task runs: retries with exponential backoff, then "dead".
     task_max_attempts: int = 5
     task_retry_base_seconds: float = 2.0
+    # The in-process scheduler: retries, recovery of interrupted runs, periodic cleanup.
+    scheduler_enabled: bool = True
+    scheduler_poll_seconds: float = 1.0
+    instance_stale_after_seconds: float = 15.0
+    cleanup_interval_seconds: float = 3600.0
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:

@@ -7,10 +7,12 @@ each other instead of failing with "database is locked".
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,9 +48,16 @@ def engine() -> AsyncEngine:
     return _engine
 
 
-async def create_tables() -> None:
-    async with engine().begin() as conn:
-        await conn.run_sync(SQLModel.metadata.create_all)
+async def create_tables(attempts: int = 10) -> None:
+    for attempt in range(attempts):
+        try:
+            async with engine().begin() as conn:
+                await conn.run_sync(SQLModel.metadata.create_all)
+            return
+        except OperationalError:  # another worker process is creating them right now
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.1 * (attempt + 1))
 
 
 def session() -> AsyncSession:

@@ -30,10 +30,10 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup_logging(log_format: str = "console", level: str = "INFO") -> None:
-    """Configure the `demo_app` loggers once (uvicorn keeps its own)."""
+    """Configure the `demo_app` loggers (uvicorn keeps its own)."""
     logger = logging.getLogger("demo_app")
-    if any(isinstance(f, RequestIdFilter) for h in logger.handlers for f in h.filters):
-        return
+    for old in logger.handlers[:]:
+        logger.removeHandler(old)
     if log_format == "json":
         handler: logging.Handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(JsonFormatter())

@@ -50,6 +50,13 @@ class _Handler:
     def __init__(self, sink: MailSink) -> None:
         self.sink = sink
 
+    async def handle_MAIL(self, server, session, envelope, address, options) -> str:  # noqa: N802
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)  # a slow mail server, before any data moves
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, options) -> str:  # noqa: N802
         if address in self.sink.reject:
             return f"550 No mailbox here by the name {address}"
@@ -57,8 +64,6 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
-        if self.sink.delay:
-            await asyncio.sleep(self.sink.delay)  # a slow mail server
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.sink._receive(ReceivedMail(envelope.mail_from, tuple(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"

@@ -9,9 +9,11 @@ from fastapi import FastAPI
 
 from demo_app import db
 from demo_app.api import api_router
+from demo_app.api.health import router as health_router
 from demo_app.config import get_settings
 from demo_app.logs import setup_logging
 from demo_app.middleware import RequestContextMiddleware
+from demo_app.tasks.scheduler import Scheduler
 
 
 @asynccontextmanager
@@ -20,7 +22,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     setup_logging(settings.log_format, settings.log_level)
     db.configure(settings.database_url)
     await db.create_tables()
+    app.state.scheduler = Scheduler() if settings.scheduler_enabled else None
+    if app.state.scheduler:
+        await app.state.scheduler.start()
     yield
+    if app.state.scheduler:
+        await app.state.scheduler.stop()
     await db.dispose()
 
 
@@ -32,6 +39,7 @@ def create_app() -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
     app.include_router(api_router)
+    app.include_router(health_router)
     return app
 
 

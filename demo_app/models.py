@@ -110,6 +110,7 @@ class TaskRun(SQLModel, table=True):
     request_id: str | None = Field(default=None, index=True)
     status: str = Field(default="queued", index=True)
     attempt: int = 0
+    claimed_by: str | None = Field(default=None, index=True)  # the process that runs it
     queued_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -131,3 +132,21 @@ class RequestRecord(SQLModel, table=True):
     status_code: int | None = None
     received_at: datetime
     response_sent_at: datetime | None = None
+
+
+class AppInstance(SQLModel, table=True):
+    """A running app process. A stale heartbeat means its unfinished runs were interrupted."""
+
+    __tablename__ = "app_instances"
+    id: str = Field(primary_key=True)
+    started_at: datetime = Field(default_factory=utcnow)
+    heartbeat_at: datetime = Field(default_factory=utcnow)
+
+
+class SchedulerLock(SQLModel, table=True):
+    """A lease: whoever holds `name` until `expires_at` runs that periodic job."""
+
+    __tablename__ = "scheduler_locks"
+    name: str = Field(primary_key=True)
+    holder: str
+    expires_at: datetime

@@ -80,6 +80,7 @@ class LiveServer:
             with self._changed:
                 self.lines.append(line.rstrip("\n"))
                 self._changed.notify_all()
+        self.process.stdout.close()
         with self._changed:
             self._eof = True
             self._changed.notify_all()
@@ -128,8 +129,6 @@ class LiveServer:
                 self.terminate(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
-        if self.process and self.process.stdout:
-            self.process.stdout.close()
 
     def __enter__(self) -> LiveServer:
         return self.start()
@@ -161,6 +160,26 @@ class DemoStack:
     def url(self) -> str:
         return self.server.url
 
+    def make_admin(self, username: str) -> None:
+        """`python -m demo_app make-admin USERNAME` against this stack's database."""
+        subprocess.run(
+            [sys.executable, "-m", "demo_app", "make-admin", username],
+            env=self.server.env,
+            check=True,
+            capture_output=True,
+        )
+
+    def restart(self, **kwargs) -> LiveServer:
+        """A new server process on the same database, mail sink and port."""
+        self.server = LiveServer(
+            self.server.app,
+            env=self.server.env,
+            args=self.server.args,
+            port=self.server.port,
+            **kwargs,
+        ).start()
+        return self.server
+
 
 @contextmanager
 def demo_stack(
@@ -177,5 +196,11 @@ def demo_stack(
     ):
         workdir = Path(tmp)
         server_env = demo_env(workdir, sink.port) | dict(env or {})
-        with LiveServer("demo_app.main:app", env=server_env, args=args, echo=echo) as server:
-            yield DemoStack(server, sink, workdir)
+        stack = DemoStack(
+            LiveServer("demo_app.main:app", env=server_env, args=args, echo=echo), sink, workdir
+        )
+        stack.server.start()
+        try:
+            yield stack
+        finally:
+            stack.server.stop()

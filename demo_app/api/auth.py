@@ -21,6 +21,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 # --8<-- [start:register]
 @router.post("/register", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
 async def register(data: UserCreate, session: SessionDep, tasks: Tasks) -> User:
+    hashed_password = await hash_password(data.password)  # slow: before the transaction
     taken = await session.exec(
         select(User).where(or_(User.username == data.username, User.email == data.email))
     )
@@ -30,7 +31,7 @@ async def register(data: UserCreate, session: SessionDep, tasks: Tasks) -> User:
     user = User(
         username=data.username,
         email=data.email,
-        hashed_password=await hash_password(data.password),
+        hashed_password=hashed_password,
         is_subscribed=data.subscribe_newsletter,
     )
     session.add(user)
@@ -52,6 +53,7 @@ async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, tasks: Tasks
 ) -> Token:
     user = (await session.exec(select(User).where(User.username == form.username))).first()
+    await session.commit()  # end the read: the slow hash below holds no connection
     valid = await verify_password(form.password, user.hashed_password if user else None)
     if user is None or not valid:
         raise HTTPException(

@@ -2,9 +2,9 @@
 
 `TaskQueue.add_task(func, *args)` has the signature of `BackgroundTasks.add_task`. It writes
 a `TaskRun` row in the request's own session (committed with the request's transaction,
-the outbox idea) and schedules `run_task(run_id)` after the response. `run_task` loads the
-row, calls the registered function with the stored arguments, and records the outcome. It
-never raises, so one failing task does not stop the tasks after it.
+the outbox idea) and schedules `run_task(run_id)` for after the response. `run_task` claims
+the row, calls the registered function with the stored arguments, and records the outcome.
+It never raises, so one failing task does not stop the tasks after it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import inspect
 import logging
 import time
 import traceback
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
@@ -20,6 +21,8 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import BackgroundTasks
+from sqlalchemy import update
+from sqlmodel import col
 
 from demo_app import db
 from demo_app.config import get_settings
@@ -28,8 +31,15 @@ from demo_app.models import TaskRun, utcnow
 
 log = logging.getLogger("demo_app.tasks")
 
+# This process. Runs it claims carry the id; its heartbeat tells others it is alive.
+INSTANCE_ID = uuid.uuid4().hex
 TASKS: dict[str, Callable[..., Any]] = {}
 SECRET_WORDS = ("password", "secret", "token")
+RUNNABLE = ("queued", "retrying", "interrupted")
+
+
+class NoRetry(ValueError):
+    """Raised by a task when trying again cannot help (bad input): the run is `failed`."""
 
 
 def task(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,6 +57,18 @@ def stored_arguments(func: Callable[..., Any], args: tuple, kwargs: dict) -> dic
     return dict(bound.arguments)
 
 
+def new_run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> TaskRun:
+    if TASKS.get(func.__name__) is not func:
+        raise ValueError(f"{func.__name__} is not a registered task (use @task)")
+    return TaskRun(
+        name=func.__name__,
+        args=stored_arguments(func, args, kwargs),
+        request_id=current_request_id(),
+        claimed_by=INSTANCE_ID,
+    )
+
+
+# --8<-- [start:task_queue]
 class TaskQueue:
     """What routes use to schedule work for after the response."""
 
@@ -55,21 +77,18 @@ class TaskQueue:
         self.session = session
 
     def add_task(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> TaskRun:
-        if TASKS.get(func.__name__) is not func:
-            raise ValueError(f"{func.__name__} is not a registered task (use @task)")
-        run = TaskRun(
-            name=func.__name__,
-            args=stored_arguments(func, args, kwargs),
-            request_id=current_request_id(),
-        )
-        self.session.add(run)
+        run = new_run(func, *args, **kwargs)
+        self.session.add(run)  # committed by the route, with everything else
         self.background_tasks.add_task(run_task, run.id)
         return run
 
 
+# --8<-- [end:task_queue]
+
+
 def backoff(attempt: int) -> timedelta:
-    settings = get_settings()
-    return timedelta(seconds=settings.task_retry_base_seconds * 2 ** (attempt - 1))
+    """2, 4, 8, 16... times the base delay."""
+    return timedelta(seconds=get_settings().task_retry_base_seconds * 2 ** (attempt - 1))
 
 
 async def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
@@ -78,41 +97,64 @@ async def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
     return await anyio.to_thread.run_sync(partial(func, **arguments))
 
 
+async def claim(session, run_id: str) -> bool:
+    """Move a runnable run to `running` in one UPDATE, so two processes never both run it."""
+    claimed = await session.exec(
+        update(TaskRun)
+        .where(col(TaskRun.id) == run_id, col(TaskRun.status).in_(RUNNABLE))
+        .values(
+            status="running",
+            attempt=TaskRun.attempt + 1,
+            started_at=utcnow(),
+            next_attempt_at=None,
+            claimed_by=INSTANCE_ID,
+        )
+    )
+    await session.commit()
+    return claimed.rowcount == 1
+
+
+def record_failure(run: TaskRun, exc: Exception) -> None:
+    run.error_type, run.error_message = type(exc).__name__, str(exc)
+    run.error_traceback = traceback.format_exc()
+    if isinstance(exc, NoRetry):
+        run.status = "failed"
+    elif run.attempt < get_settings().task_max_attempts:
+        run.status, run.next_attempt_at = "retrying", utcnow() + backoff(run.attempt)
+    else:
+        run.status = "dead"
+
+
+# --8<-- [start:run_task]
 async def run_task(run_id: str) -> str:
-    """Run one recorded task and record how it went. Returns the final status."""
+    """Run one recorded task and record how it went. Returns the run's status."""
     async with db.session() as session:
+        if not await claim(session, run_id):
+            run = await session.get(TaskRun, run_id)
+            return run.status if run else "missing"  # finished, or another process has it
         run = await session.get(TaskRun, run_id)
-        if run is None:
-            log.error("task run %s not found (was the request's transaction committed?)", run_id)
-            return "missing"
-        if run.status in ("running", "succeeded", "dead"):
-            return run.status  # someone else has it, or it is finished
-        run.status, run.started_at, run.attempt = "running", utcnow(), run.attempt + 1
-        run.next_attempt_at = None
-        await session.commit()
+        await session.commit()  # end the read: hold no connection while the task runs
         token = request_id_var.set(run.request_id)
-        func = TASKS[run.name]
-        log.info("task %s started (attempt %d)", run.name, run.attempt)
-        started = time.perf_counter()
         try:
-            run.result = await call(func, run.args)
-        except Exception as exc:
-            run.error_type, run.error_message = type(exc).__name__, str(exc)
-            run.error_traceback = traceback.format_exc()
-            if run.attempt < get_settings().task_max_attempts:
-                run.status, run.next_attempt_at = "retrying", utcnow() + backoff(run.attempt)
+            log.info("task %s started (attempt %d)", run.name, run.attempt)
+            started = time.perf_counter()
+            try:
+                run.result = await call(TASKS[run.name], run.args)
+            except Exception as exc:
+                record_failure(run, exc)
+                log.error("task %s failed: %s: %s", run.name, run.error_type, exc)
             else:
-                run.status = "dead"
-            log.error("task %s failed (%s: %s): %s", run.name, run.error_type, exc, run.status)
-        else:
-            run.status = "succeeded"
-            run.error_type = run.error_message = run.error_traceback = None
+                run.status = "succeeded"
+                run.error_type = run.error_message = run.error_traceback = None
+            # Not reached when the task is cancelled (shutdown): the run stays `running`,
+            # and is found as interrupted and run again once this process is gone.
+            run.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            run.finished_at = utcnow()
+            await session.commit()
+            log.info("task %s %s in %.1f ms", run.name, run.status, run.duration_ms)
+            return run.status
         finally:
             request_id_var.reset(token)
-        # Not reached when the task is cancelled (shutdown): the run stays "running" and
-        # the next start marks it interrupted and runs it again.
-        run.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-        run.finished_at = utcnow()
-        await session.commit()
-        log.info("task %s %s in %.1f ms", run.name, run.status, run.duration_ms)
-        return run.status
+
+
+# --8<-- [end:run_task]

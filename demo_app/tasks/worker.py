@@ -20,7 +20,7 @@ from demo_app.config import get_settings
 from demo_app.context import current_request_id
 from demo_app.models import Achievement, AuditLog, Item, TaskRun, Upload, User, utcnow
 from demo_app.tasks.email import send_email
-from demo_app.tasks.runs import task
+from demo_app.tasks.runs import NoRetry, task
 
 log = logging.getLogger("demo_app.tasks")
 
@@ -57,7 +57,7 @@ async def send_item_notification(
     The key names the item's version, so each change is announced once.
     """
     if notification_type not in NOTIFICATION_TYPES:
-        raise ValueError(f"unknown notification type {notification_type!r}")
+        raise NoRetry(f"unknown notification type {notification_type!r}")
     print(f"📧 [TASK] Item '{item_title}' {notification_type}: notifying {recipient_email}")
     context = {
         "recipient_username": recipient_username,
@@ -104,7 +104,7 @@ async def log_user_action(
     """
     request_id = request_id or current_request_id()
     if action not in AUDIT_ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}")
+        raise NoRetry(f"unknown audit action {action!r}")
     async with db.session() as session:
         session.add(
             AuditLog(username=username, action=action, details=details, request_id=request_id)
@@ -160,9 +160,12 @@ async def process_item_completion(item_id: int, username: str, item_title: str) 
                 continue
             awarded.append(code)
             print(f"🏆 [TASK] {username} earned '{title}' (item {item_id})", flush=True)
-            context = {"username": username, "title": title, "item_title": item_title}
-            await send_email(email, "achievement", context, key=f"achievement:{user_id}:{code}")
-        return awarded
+    # Outside the session. Every earned badge, not just the new ones: if an earlier attempt
+    # awarded a badge and then failed to email, this run sends it (the key stops repeats).
+    for code, title in earned:
+        context = {"username": username, "title": title, "item_title": item_title}
+        await send_email(email, "achievement", context, key=f"achievement:{user_id}:{code}")
+    return awarded
 
 
 @task

@@ -19,6 +19,7 @@ from demo_app.main import create_app
 from guide.live import demo_env
 
 FAST_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}
+QUIET_SCHEDULER = {"SCHEDULER_ENABLED": "false"}
 PASSWORD = "correct horse battery"
 
 
@@ -30,7 +31,8 @@ def mail():
 
 @pytest.fixture
 def env(tmp_path, mail, monkeypatch):
-    values = demo_env(tmp_path, mail.port) | FAST_HASHING | {"ENVIRONMENT": "test"}
+    values = demo_env(tmp_path, mail.port) | FAST_HASHING | QUIET_SCHEDULER
+    values["ENVIRONMENT"] = "test"
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()

@@ -1,0 +1,155 @@
+"""The in-process scheduler: one asyncio loop started by the app's lifespan.
+
+Each tick it (1) beats this process's heartbeat, (2) marks runs whose process is gone as
+`interrupted`, (3) starts runs whose retry time has come, and (4) runs `cleanup_old_data`
+if it holds the cleanup lease. A small asyncio loop rather than APScheduler: the jobs are
+async and belong on the app's own event loop, there are four of them, and the rows in the
+database (leases, heartbeats, claims) already make it safe with several worker processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from demo_app import db
+from demo_app.config import get_settings
+from demo_app.models import AppInstance, SchedulerLock, TaskRun, utcnow
+from demo_app.tasks.runs import INSTANCE_ID, new_run, run_task
+from demo_app.tasks.worker import cleanup_old_data
+
+log = logging.getLogger("demo_app.scheduler")
+
+
+async def heartbeat() -> None:
+    async with db.session() as session:
+        instance = await session.get(AppInstance, INSTANCE_ID) or AppInstance(id=INSTANCE_ID)
+        instance.heartbeat_at = utcnow()
+        session.add(instance)
+        await session.commit()
+
+
+async def recover_interrupted() -> int:
+    """Runs left `queued` or `running` by a process whose heartbeat stopped: `interrupted`.
+
+    A run `queued` for longer than the stale limit is taken too: its request's turn never
+    came (the claim in `run_task` keeps a late original from running it a second time).
+    """
+    now = utcnow()
+    stale = now - timedelta(seconds=get_settings().instance_stale_after_seconds)
+    async with db.session() as session:
+        await session.exec(delete(AppInstance).where(col(AppInstance.heartbeat_at) < stale))
+        alive = select(AppInstance.id)
+        orphaned = or_(
+            col(TaskRun.claimed_by).is_(None),
+            col(TaskRun.claimed_by).not_in(alive),
+            (col(TaskRun.status) == "queued") & (col(TaskRun.queued_at) < stale),
+        )
+        found = await session.exec(
+            update(TaskRun)
+            .where(col(TaskRun.status).in_(("queued", "running")), orphaned)
+            .values(status="interrupted", next_attempt_at=now)
+        )
+        await session.commit()
+    if found.rowcount:
+        log.warning("%d interrupted task runs will be run again", found.rowcount)
+    return found.rowcount
+
+
+async def due_runs(limit: int = 100) -> list[str]:
+    async with db.session() as session:
+        query = (
+            select(TaskRun.id)
+            .where(col(TaskRun.status).in_(("retrying", "interrupted")))
+            .where(col(TaskRun.next_attempt_at) <= utcnow())
+            .order_by(col(TaskRun.next_attempt_at))
+            .limit(limit)
+        )
+        return list((await session.exec(query)).all())
+
+
+async def acquire_lease(name: str, seconds: float) -> bool:
+    """Hold `name` for `seconds` unless another process holds it now. One UPDATE or INSERT."""
+    now = utcnow()
+    expires = now + timedelta(seconds=seconds)
+    async with db.session() as session:
+        taken = await session.exec(
+            update(SchedulerLock)
+            .where(col(SchedulerLock.name) == name, col(SchedulerLock.expires_at) <= now)
+            .values(holder=INSTANCE_ID, expires_at=expires)
+        )
+        if taken.rowcount == 1:
+            await session.commit()
+            return True
+        session.add(SchedulerLock(name=name, holder=INSTANCE_ID, expires_at=expires))
+        try:
+            await session.commit()
+        except IntegrityError:  # the row exists and its lease has not expired
+            return False
+        return True
+
+
+async def run_cleanup_if_leased() -> str | None:
+    if not await acquire_lease("cleanup_old_data", get_settings().cleanup_interval_seconds):
+        return None
+    run = new_run(cleanup_old_data)
+    async with db.session() as session:
+        session.add(run)
+        await session.commit()
+    return await run_task(run.id)
+
+
+class Scheduler:
+    def __init__(self) -> None:
+        self.last_tick = None
+        self._loop: asyncio.Task | None = None
+        self._running: set[asyncio.Task] = set()
+
+    @property
+    def alive(self) -> bool:
+        limit = timedelta(seconds=3 * get_settings().scheduler_poll_seconds + 1)
+        return self.last_tick is not None and utcnow() - self.last_tick < limit
+
+    async def tick(self) -> None:
+        await heartbeat()
+        await recover_interrupted()
+        for run_id in await due_runs():
+            self._start(run_task(run_id))
+        self._start(run_cleanup_if_leased())
+        self.last_tick = utcnow()
+
+    def _start(self, coro) -> None:
+        # Runs go on beside the loop, so a long task never delays the heartbeat.
+        job = asyncio.create_task(coro)
+        self._running.add(job)
+        job.add_done_callback(self._running.discard)
+
+    async def _forever(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("scheduler tick failed")
+            await asyncio.sleep(get_settings().scheduler_poll_seconds)
+
+    async def start(self) -> None:
+        await heartbeat()
+        await recover_interrupted()
+        self._loop = asyncio.create_task(self._forever())
+
+    async def stop(self) -> None:
+        for job in [self._loop, *self._running]:
+            if job:
+                job.cancel()
+        await asyncio.gather(
+            *[j for j in [self._loop, *self._running] if j], return_exceptions=True
+        )
+        self._loop = None
+        async with db.session() as session:  # gone: our unfinished runs may be taken now
+            await session.exec(delete(AppInstance).where(col(AppInstance.id) == INSTANCE_ID))
+            await session.commit()

@@ -1,0 +1,171 @@
+"""Reliability on real uvicorn processes: signals, load, several workers, logs, timelines."""
+
+import asyncio
+import json
+import sqlite3
+import time
+
+import httpx
+
+from guide.live import demo_stack
+from tests.demo_app.conftest import FAST_HASHING, PASSWORD
+
+QUICK_RECOVERY = FAST_HASHING | {
+    "SCHEDULER_POLL_SECONDS": "0.2",
+    "INSTANCE_STALE_AFTER_SECONDS": "1.5",
+    "TASK_RETRY_BASE_SECONDS": "0.2",
+}
+
+
+def query(stack, sql: str, *params) -> list[tuple]:
+    with sqlite3.connect(stack.workdir / "demo.db") as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def wait_until(check, timeout: float = 30.0):
+    """Poll `check()` until it returns something truthy (tasks finish after responses)."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still {result!r} after {timeout}s")
+        time.sleep(0.05)
+    return result
+
+
+def register(url: str, username: str, **headers) -> httpx.Response:
+    payload = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
+    return httpx.post(f"{url}/api/v1/auth/register", json=payload, headers=headers, timeout=10)
+
+
+def admin_headers(stack, username: str = "admin") -> dict[str, str]:
+    register(stack.url, username)
+    stack.make_admin(username)
+    form = {"username": username, "password": PASSWORD}
+    token = httpx.post(f"{stack.url}/api/v1/auth/login", data=form).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_sigterm_waits_for_the_running_task():
+    with demo_stack(FAST_HASHING) as stack:
+        stack.mail.delay = 1.0
+        assert register(stack.url, "ann").status_code == 201
+        stack.server.wait_for_line("send_welcome_email started")
+        stack.server.terminate(timeout=15)  # uvicorn re-raises SIGTERM once it is done
+        assert len(stack.mail.to("ann@example.com")) == 1  # delivered before the exit
+        output = stack.server.output()
+        assert "Waiting for background tasks to complete" in output
+        assert output.index("send_welcome_email succeeded") < output.index("Finished server")
+        assert query(stack, "SELECT status FROM task_runs WHERE name='send_welcome_email'") == [
+            ("succeeded",)
+        ]
+
+
+def test_after_sigkill_the_interrupted_run_completes_on_the_next_start_once():
+    with demo_stack(QUICK_RECOVERY) as stack:
+        stack.mail.delay = 5.0  # the task is mid-conversation with the mail server...
+        assert register(stack.url, "ann").status_code == 201
+        stack.server.wait_for_line("send_welcome_email started")
+        stack.server.kill()  # ...when the process dies: no chance to finish or record
+        stack.mail.delay = 0
+        assert query(stack, "SELECT status FROM task_runs WHERE name='send_welcome_email'") == [
+            ("running",)
+        ]
+        stack.restart()
+        stack.server.wait_for_line("send_welcome_email succeeded", timeout=15)
+        time.sleep(0.5)  # would a second delivery follow?
+        assert len(stack.mail.to("ann@example.com")) == 1
+        [(status, attempt)] = query(
+            stack, "SELECT status, attempt FROM task_runs WHERE name='send_welcome_email'"
+        )
+        assert (status, attempt) == ("succeeded", 2)
+
+
+def test_200_registrations_at_once_give_200_emails_and_200_audit_rows():
+    async def flood(url: str) -> list[int]:
+        limits = httpx.Limits(max_connections=50)
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+            payloads = [
+                {"username": f"user{n}", "email": f"user{n}@example.com", "password": PASSWORD}
+                for n in range(200)
+            ]
+            responses = await asyncio.gather(
+                *(client.post("/api/v1/auth/register", json=p) for p in payloads)
+            )
+            return [r.status_code for r in responses]
+
+    with demo_stack(FAST_HASHING) as stack:
+        started = time.perf_counter()
+        assert asyncio.run(flood(stack.url)) == [201] * 200
+        stack.mail.wait_for(200, timeout=60)
+        audited = "SELECT COUNT(*) FROM audit_logs WHERE action='REGISTER'"
+        wait_until(lambda: query(stack, audited) == [(200,)])
+        elapsed = time.perf_counter() - started
+        time.sleep(0.5)  # would anything arrive twice?
+        recipients = [m.rcpt_tos[0] for m in stack.mail.messages]
+        assert len(recipients) == 200 and len(set(recipients)) == 200
+        audits = query(stack, "SELECT username FROM audit_logs WHERE action='REGISTER'")
+        assert len(audits) == 200 and len(set(audits)) == 200
+        print(f"200 registrations, 200 emails, 200 audit rows in {elapsed:.2f}s")
+
+
+def test_request_id_follows_the_request_into_its_tasks_and_timeline():
+    with demo_stack(FAST_HASHING) as stack:
+        admin = admin_headers(stack)
+        response = register(stack.url, "ann", **{"X-Request-ID": "trace-me-42"})
+        assert response.headers["X-Request-ID"] == "trace-me-42"
+        stack.server.wait_for_line(r"\[trace-me-42\] task log_user_action succeeded")
+        traced = [line for line in stack.server.lines if "[trace-me-42]" in line]
+        assert any("send_welcome_email started" in line for line in traced)
+        assert any("POST /api/v1/auth/register -> 201" in line for line in traced)
+
+        url = f"{stack.url}/api/v1/requests/trace-me-42/timeline"
+        events = httpx.get(url, headers=admin).json()
+        names = [(e["event"], e["task"]) for e in events]
+        assert names == [
+            ("request received", None),
+            ("response sent", None),
+            ("task started", "send_welcome_email"),
+            ("task finished", "send_welcome_email"),
+            ("task started", "log_user_action"),
+            ("task finished", "log_user_action"),
+        ]
+        assert httpx.get(url).status_code == 401
+        unknown = httpx.get(f"{stack.url}/api/v1/requests/nope/timeline", headers=admin)
+        assert unknown.status_code == 404
+
+
+def test_json_logs_carry_the_request_id():
+    with demo_stack(FAST_HASHING | {"LOG_FORMAT": "json"}) as stack:
+        register(stack.url, "ann", **{"X-Request-ID": "json-1"})
+        stack.server.wait_for_line("log_user_action succeeded")
+        entries = [json.loads(line) for line in stack.server.lines if line.startswith("{")]
+        mine = [e for e in entries if e["request_id"] == "json-1"]
+        assert {e["logger"] for e in mine} >= {"demo_app.tasks", "demo_app.requests"}
+
+
+def test_health_on_a_running_server():
+    with demo_stack(FAST_HASHING) as stack:
+        report = httpx.get(f"{stack.url}/health").json()
+        assert (report["status"], report["scheduler"], report["database"]) == (
+            "ok",
+            "alive",
+            "ok",
+        )
+
+
+def test_with_two_workers_cleanup_never_runs_twice_at_once():
+    env = FAST_HASHING | {"CLEANUP_INTERVAL_SECONDS": "0.5", "SCHEDULER_POLL_SECONDS": "0.05"}
+    sql = (
+        "SELECT started_at, finished_at, claimed_by FROM task_runs "
+        "WHERE name='cleanup_old_data' ORDER BY started_at"
+    )
+    with demo_stack(env, args=["--workers", "2"]) as stack:
+        stack.server.wait_for_line("Application startup complete")
+        started = time.perf_counter()
+        runs = wait_until(lambda: (found := query(stack, sql)) and len(found) >= 4 and found)
+        elapsed = time.perf_counter() - started
+        instances = query(stack, "SELECT COUNT(*) FROM app_instances")
+    assert instances == [(2,)]  # both workers run the scheduler...
+    assert len(runs) <= elapsed / 0.5 + 2  # ...yet cleanup runs once per interval
+    for earlier, later in zip(runs, runs[1:], strict=False):
+        assert earlier[1] <= later[0]  # one after another, never overlapping

@@ -1,0 +1,158 @@
+"""Failure capture, retry and recovery, in-process: the scheduler's steps driven by hand."""
+
+import asyncio
+
+import pytest
+
+from demo_app.config import get_settings
+from demo_app.models import AuditLog, EmailDelivery, TaskRun
+from demo_app.tasks import scheduler
+from demo_app.tasks.runs import INSTANCE_ID, run_task
+from tests.demo_app.conftest import admin_headers, register, rows, user_headers
+
+
+@pytest.fixture
+def fast_retries(env, monkeypatch):
+    monkeypatch.setenv("TASK_RETRY_BASE_SECONDS", "0")
+    monkeypatch.setenv("TASK_MAX_ATTEMPTS", "3")
+    get_settings.cache_clear()
+
+
+async def drain_retries(rounds: int = 10) -> int:
+    """What the scheduler's tick does, until nothing is due. Returns the runs started."""
+    started = 0
+    for _ in range(rounds):
+        due = await scheduler.due_runs()
+        if not due:
+            break
+        for run_id in due:
+            await run_task(run_id)
+        started += len(due)
+    return started
+
+
+async def test_a_task_that_always_fails_ends_dead_without_stopping_the_others(
+    client, mail, fast_retries
+):
+    mail.reject.add("doomed@example.com")
+    await register(client, "doomed")
+    [audit] = await rows(AuditLog, AuditLog.action == "REGISTER")  # the next task still ran
+    [run] = await rows(TaskRun, TaskRun.name == "send_welcome_email")
+    assert (run.status, run.attempt, run.error_type) == ("retrying", 1, "SMTPRecipientsRefused")
+    assert await drain_retries() == 2
+    [run] = await rows(TaskRun, TaskRun.name == "send_welcome_email")
+    assert (run.status, run.attempt) == ("dead", 3)
+    assert "doomed@example.com" in run.error_message and "Traceback" in run.error_traceback
+
+    admin = await admin_headers(client)
+    listed = await client.get("/api/v1/tasks", params={"status": "dead"}, headers=admin)
+    assert [r["id"] for r in listed.json()] == [run.id]
+    stats = {s["name"]: s for s in (await client.get("/api/v1/tasks/stats", headers=admin)).json()}
+    assert stats["send_welcome_email"]["counts"]["dead"] == 1
+    assert stats["send_welcome_email"]["success_rate"] == 0.5  # admin's welcome succeeded
+    assert stats["log_user_action"]["success_rate"] == 1.0
+    assert stats["log_user_action"]["p50_ms"] > 0
+
+
+async def test_an_admin_can_retry_a_dead_run_by_hand(client, mail, fast_retries):
+    mail.reject.add("doomed@example.com")
+    await register(client, "doomed")
+    await drain_retries()
+    [run] = await rows(TaskRun, TaskRun.name == "send_welcome_email", TaskRun.status == "dead")
+    user = await user_headers(client, "someone")
+    assert (await client.post(f"/api/v1/tasks/{run.id}/retry", headers=user)).status_code == 403
+    admin = await admin_headers(client)
+    mail.reject.clear()
+    response = await client.post(f"/api/v1/tasks/{run.id}/retry", headers=admin)
+    assert response.status_code == 202
+    [run] = await rows(TaskRun, TaskRun.id == run.id)
+    assert run.status == "succeeded"
+    assert len(mail.to("doomed@example.com")) == 1
+    again = await client.post(f"/api/v1/tasks/{run.id}/retry", headers=admin)
+    assert again.status_code == 409
+    assert (await client.post("/api/v1/tasks/nope/retry", headers=admin)).status_code == 404
+
+
+async def test_smtp_down_for_50_notifications_then_up_delivers_each_once(
+    client, mail, fast_retries
+):
+    headers = await user_headers(client, "busy")
+    mail.stop()  # the mail server goes down
+    for n in range(50):
+        response = await client.post("/api/v1/items", json={"title": f"i{n}"}, headers=headers)
+        assert response.status_code == 201  # the API does not care
+    waiting = await rows(TaskRun, TaskRun.name == "send_item_notification")
+    assert len(waiting) == 50 and {r.status for r in waiting} == {"retrying"}
+    mail.start()  # back up, same port
+    await drain_retries()
+    notices = [m for m in mail.messages if m.subject.startswith("Item created")]
+    assert sorted(m.subject for m in notices) == sorted(f"Item created: i{n}" for n in range(50))
+    assert await drain_retries() == 0
+    done = await rows(TaskRun, TaskRun.name == "send_item_notification")
+    assert {r.status for r in done} == {"succeeded"} and {r.attempt for r in done} == {2}
+
+
+async def test_a_run_is_never_run_twice_at_once(client, mail, fast_retries):
+    await register(client, "ann")
+    [run] = await rows(TaskRun, TaskRun.name == "send_welcome_email")
+    from sqlalchemy import update
+
+    from demo_app import db
+
+    async with db.session() as session:  # pretend it must run again
+        await session.exec(update(TaskRun).values(status="interrupted"))
+        await session.commit()
+    results = await asyncio.gather(*(run_task(run.id) for _ in range(5)))
+    assert results.count("succeeded") + results.count("running") == 5
+    assert len(mail.to("ann@example.com")) == 1
+    assert len(await rows(EmailDelivery)) == 1
+
+
+async def test_runs_of_a_process_that_died_are_interrupted_then_rerun(client, mail, env):
+    await register(client, "ann")
+    from sqlalchemy import update
+
+    from demo_app import db
+
+    async with db.session() as session:  # as if a dead process had claimed them
+        await session.exec(update(TaskRun).values(status="running", claimed_by="dead-process"))
+        await session.commit()
+    await scheduler.heartbeat()
+    assert await scheduler.recover_interrupted() == 2
+    assert {r.status for r in await rows(TaskRun)} == {"interrupted"}
+    await drain_retries()
+    assert {r.status for r in await rows(TaskRun)} == {"succeeded"}
+    assert len(mail.to("ann@example.com")) == 1  # the key was recorded: not sent twice
+    # our own running runs are left alone while our heartbeat is fresh
+    async with db.session() as session:
+        await session.exec(update(TaskRun).values(status="running", claimed_by=INSTANCE_ID))
+        await session.commit()
+    assert await scheduler.recover_interrupted() == 0
+
+
+async def test_only_one_process_holds_the_cleanup_lease(app, monkeypatch):
+    results = await asyncio.gather(*(scheduler.acquire_lease("job", 60) for _ in range(10)))
+    assert results.count(True) == 1
+    assert await scheduler.acquire_lease("job", 60) is False
+    assert await scheduler.acquire_lease("other", 0) is True
+    assert await scheduler.acquire_lease("other", 0) is True  # expired: taken again
+
+
+async def test_scheduled_cleanup_is_recorded_as_a_run(app):
+    assert await scheduler.run_cleanup_if_leased() == "succeeded"
+    assert await scheduler.run_cleanup_if_leased() is None  # lease held for the interval
+    [run] = await rows(TaskRun, TaskRun.name == "cleanup_old_data")
+    assert run.result == {"items": 0, "audit_logs": 0, "task_runs": 0}
+
+
+async def test_health_reports_database_and_waiting_runs(client, mail, fast_retries):
+    mail.reject.add("doomed@example.com")
+    await register(client, "doomed")
+    report = (await client.get("/health")).json()
+    assert report == {
+        "database": "ok",
+        "scheduler": "not running",
+        "runs_waiting_for_retry": 1,
+        "dead_runs": 0,
+        "status": "ok",
+    }
