@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+export NO_MKDOCS_2_WARNING := 1
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install run serve test lint lock clean
+.PHONY: install run tour read serve worker test lint docs docs-build notebooks bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,18 +18,42 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-run: install  ## the main job: serve the demo app on embedded defaults
-	$(BIN)/python -m demo_app serve
+run: tour  ## the main job: the live tour of the four patterns
 
-serve: run
+tour: install
+	$(BIN)/python -m guide tour
+
+read: install  ## the whole guide in the terminal
+	$(BIN)/python -m guide
+
+serve: install  ## the demo app on 127.0.0.1:8000 (Swagger UI at /docs)
+	$(BIN)/python -m guide serve
+
+worker: install  ## Redis (embedded if REDIS_URL is unset), a Celery worker and beat
+	$(BIN)/python -m guide worker
 
 test: install  ## lint, then the whole suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
-lock:  ## re-resolve requirements.lock from pyproject.toml
+docs: install  ## serve the docs site on 127.0.0.1:8001
+	$(BIN)/mkdocs serve -a 127.0.0.1:8001
+
+docs-build: install
+	$(BIN)/mkdocs build --strict
+
+notebooks: install  ## open the notebooks in JupyterLab (installs it first)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-notebooks.lock -e .
+	$(BIN)/jupyter lab notebooks/
+
+bench: install
+	$(BIN)/python bench/cli_startup.py
+	$(BIN)/python bench/endpoint_overhead.py
+
+lock:  ## re-resolve the lock files from pyproject.toml
 	$(BIN)/uv pip compile --quiet pyproject.toml --extra test -o requirements.lock --python $(BIN)/python
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra test --extra notebooks -o requirements-notebooks.lock --python $(BIN)/python
 
 clean:
-	rm -rf $(VENV) var site .pytest_cache
+	rm -rf $(VENV) var site test-artifacts .pytest_cache
