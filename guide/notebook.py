@@ -1,0 +1,174 @@
+"""What the notebooks share: quote the guide, run the demo app, show what the tasks did.
+
+from guide.notebook import Demo, quote
+quote(3, "Step by step")             # the guide's own words, from its single source
+demo = Demo()                        # the demo app + SMTP sink on free loopback ports
+demo.call("POST", "/api/v1/auth/register", json={...})
+demo.new_output(); demo.new_emails(1)
+demo.stop()
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import ExitStack
+
+import httpx
+
+from guide import sections
+from guide.live import LiveServer, demo_stack
+
+FAST_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}  # a demo, not a vault
+PASSWORD = "correct horse battery"
+UVICORN_LINE = re.compile(r"^(INFO|WARNING|ERROR):\s{2,}")
+
+
+def section_text(section: int | str, heading: str | None = None) -> str:
+    """A section's Markdown, or only the part under `heading` (to the next such heading)."""
+    found = sections.find(str(section), sections.load())
+    if found is None:
+        raise KeyError(f"no section {section!r}")
+    text = found.source()
+    if heading is None:
+        return text
+    lines = text.splitlines()
+    for start, line in enumerate(lines):
+        match = re.match(r"^(#+)\s+(.*)$", line)
+        if match and match[2].strip().lower().startswith(heading.lower()):
+            level = len(match[1])
+            end = next(
+                (
+                    i
+                    for i in range(start + 1, len(lines))
+                    if (m := re.match(r"^(#+)\s", lines[i])) and len(m[1]) <= level
+                ),
+                len(lines),
+            )
+            return "\n".join(lines[start:end])
+    raise KeyError(f"section {section} has no heading starting with {heading!r}")
+
+
+def quote(section: int | str, heading: str | None = None) -> None:
+    """Print a section (or one heading's part) of the guide, rendered as the CLI does."""
+    from rich.console import Console
+
+    from guide.render import render
+
+    Console(width=100).print(render(section_text(section, heading)))
+
+
+def show_lines(lines: list[str]) -> None:
+    for line in lines:
+        print("   │ " + line)
+
+
+class Demo:
+    """The demo app on a free 127.0.0.1 port with a fresh database and an SMTP sink."""
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self._exit = ExitStack()
+        self.stack = self._exit.enter_context(demo_stack(FAST_HASHING | (env or {})))
+        self.client = self._exit.enter_context(httpx.Client(base_url=self.stack.url, timeout=30))
+        self._line = 0
+        self._mail = 0
+        self._admin: dict[str, str] | None = None
+        print(f"demo app running at {self.stack.url}")
+
+    @property
+    def mail(self):
+        return self.stack.mail
+
+    @property
+    def server(self) -> LiveServer:
+        return self.stack.server
+
+    def call(self, method: str, path: str, *, quiet: bool = False, **kwargs) -> httpx.Response:
+        """One real HTTP call, printed with its status and how long the response took."""
+        started = time.perf_counter()
+        response = self.client.request(method, path, **kwargs)
+        response.elapsed_ms = (time.perf_counter() - started) * 1000
+        if not quiet:
+            print(f"{method} {path} -> {response.status_code} in {response.elapsed_ms:.1f} ms")
+        return response
+
+    def register(self, username: str, *, subscribe: bool = False, **kwargs) -> httpx.Response:
+        payload = {
+            "username": username,
+            "email": f"{username}@example.com",
+            "password": PASSWORD,
+            "subscribe_newsletter": subscribe,
+        }
+        return self.call("POST", "/api/v1/auth/register", json=payload, **kwargs)
+
+    def login(self, username: str) -> dict[str, str]:
+        form = {"username": username, "password": PASSWORD}
+        token = self.call("POST", "/api/v1/auth/login", data=form, quiet=True).json()
+        return {"Authorization": f"Bearer {token['access_token']}"}
+
+    def admin(self) -> dict[str, str]:
+        """Headers of an admin user (made once, with `python -m demo_app make-admin`)."""
+        if self._admin is None:
+            self.register("admin", quiet=True)
+            self.stack.make_admin("admin")
+            self._admin = self.login("admin")
+        return self._admin
+
+    def new_output(self, wait_for: str | None = None, timeout: float = 10.0) -> list[str]:
+        """The app's console lines since the last look (uvicorn's own lines left out),
+        after waiting for a line matching `wait_for` if given."""
+        if wait_for:
+            self.server.wait_for_line(wait_for, timeout, start=self._line)
+        lines = self.server.lines[self._line :]
+        self._line += len(lines)
+        shown = [line for line in lines if not UVICORN_LINE.match(line)]
+        show_lines(shown)
+        return shown
+
+    def new_emails(self, count: int = 0, timeout: float = 10.0) -> list:
+        """Emails the SMTP sink received since the last look (waiting for `count` of them)."""
+        self.mail.wait_for(self._mail + count, timeout)
+        mails = self.mail.messages[self._mail :]
+        self._mail += len(mails)
+        for mail in mails:
+            print(f"📬 to={mail.to} subject={mail.subject!r}")
+        return mails
+
+    def timeline(self, request_id: str) -> list[dict]:
+        path = f"/api/v1/requests/{request_id}/timeline"
+        return self.call("GET", path, headers=self.admin(), quiet=True).json()
+
+    def stop(self) -> None:
+        self._exit.close()
+        print("demo app stopped")
+
+
+def print_timeline(events: list[dict]) -> None:
+    """Each event with its offset from the request's arrival, as text."""
+    for event in events:
+        label = event["event"] + (f" {event['task']}" if event.get("task") else "")
+        print(f"{event['at_ms']:9.1f} ms  {label}")
+
+
+def plot_timeline(events: list[dict], title: str = "One request"):
+    """A matplotlib chart: the response as a point in time, each task as a bar."""
+    import matplotlib.pyplot as plt
+
+    tasks: dict[str, dict] = {}
+    response_ms = next(e["at_ms"] for e in events if e["event"] == "response sent")
+    for event in events:
+        if event.get("run_id"):
+            tasks.setdefault(event["run_id"], {"task": event["task"]})[event["event"]] = event
+    fig, ax = plt.subplots(figsize=(8, 1 + 0.5 * len(tasks)))
+    for row, run in enumerate(tasks.values()):
+        start = run["task started"]["at_ms"]
+        end = run["task finished"]["at_ms"]
+        ax.barh(row, end - start, left=start, color="tab:blue")
+        ax.text(end, row, f"  {run['task']}", va="center")
+    ax.axvline(response_ms, color="tab:red", linestyle="--", label="response sent")
+    ax.set_yticks([])
+    ax.set_xlabel("ms after the request arrived")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig

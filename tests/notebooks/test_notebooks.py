@@ -1,0 +1,47 @@
+"""Every notebook runs top to bottom, headless, and shows what its section teaches."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+# For each notebook, outputs that prove the experiment happened (regexes over all outputs).
+KEY_OUTPUTS = {
+    "01-overview": [r"response sent after \d+ ms; welcome email done after \d+ ms", r"Right:"],
+}
+
+
+def outputs(notebook) -> str:
+    texts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            texts.append(output.get("text", ""))
+            texts.extend(str(v) for k, v in output.get("data", {}).items() if k == "text/plain")
+    return ANSI.sub("", "\n".join(texts))
+
+
+def test_there_is_one_notebook_per_section():
+    assert len(NOTEBOOKS) >= 1
+    names = [path.stem for path in NOTEBOOKS]
+    assert all(re.fullmatch(r"\d\d-[a-z-]+", name) for name in names), names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_and_shows_its_point(path, tmp_path):
+    source = path.read_text()
+    assert not re.search(r"/(work|tmp|root|home)/", source), "machine paths in the notebook"
+    notebook = nbformat.reads(source, as_version=4)
+    assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code"), (
+        "commit notebooks without outputs (the suite makes them)"
+    )
+    NotebookClient(
+        notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+    ).execute()
+    text = outputs(notebook)
+    for pattern in KEY_OUTPUTS.get(path.stem, []):
+        assert re.search(pattern, text), f"{path.stem}: no output matching {pattern!r}"
