@@ -1,0 +1,32 @@
+"""A client that drops its connection once it has the response, even with a TCP reset,
+does not stop the background task: the task belongs to the server process, not to the
+connection, and runs to the end."""
+
+import socket
+import struct
+
+from guide.live import LiveServer
+
+CLAIM = "client-disconnect-keeps-tasks"
+TASK_SECONDS = 1.0
+
+
+def post_then_reset(port: int, path: str) -> bytes:
+    """Send a POST, read the status line, then close with a TCP reset (SO_LINGER 0)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n".encode())
+        status_line = sock.recv(4096).split(b"\r\n", 1)[0]
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    return status_line
+
+
+def test_the_task_outlives_a_reset_connection():
+    env = {"TASK_SECONDS": str(TASK_SECONDS)}
+    with LiveServer("guide.examples.basic_add_task:app", env=env) as server:
+        assert post_then_reset(server.port, "/reports/dropped") == b"HTTP/1.1 200 OK"
+        done_at_reset = any("report dropped: done" in line for line in list(server.lines))
+        server.wait_for_line("report dropped: done", timeout=TASK_SECONDS + 10)
+        output = server.output()
+
+    assert not done_at_reset  # the connection was gone while the task still ran
+    assert "Traceback" not in output
