@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 
 class UserCreate(BaseModel):
@@ -12,6 +12,11 @@ class UserCreate(BaseModel):
     email: EmailStr
     password: str = Field(min_length=8, max_length=128)
     subscribe_newsletter: bool = False
+
+    @field_validator("email")
+    @classmethod
+    def _lowercase(cls, email: str) -> str:
+        return email.lower()  # one account per address, however it is capitalised
 
 
 class UserPublic(BaseModel):
@@ -44,6 +49,13 @@ class ItemUpdate(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
     is_completed: bool | None = None
+
+    @model_validator(mode="after")
+    def _no_explicit_nulls(self) -> ItemUpdate:
+        for field in ("title", "is_completed"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null: leave it out to keep it")
+        return self
 
 
 class ItemPublic(BaseModel):

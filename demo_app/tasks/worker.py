@@ -18,7 +18,16 @@ from sqlmodel import col, select
 from demo_app import db
 from demo_app.config import get_settings
 from demo_app.context import current_request_id
-from demo_app.models import Achievement, AuditLog, Item, TaskRun, Upload, User, utcnow
+from demo_app.models import (
+    Achievement,
+    AuditLog,
+    Item,
+    RequestRecord,
+    TaskRun,
+    Upload,
+    User,
+    utcnow,
+)
 from demo_app.tasks.email import send_email
 from demo_app.tasks.runs import NoRetry, task
 
@@ -170,11 +179,13 @@ async def process_item_completion(item_id: int, username: str, item_title: str) 
 
 @task
 async def cleanup_old_data() -> dict[str, int]:
-    """Purge soft-deleted items, audit rows and finished task runs past the retention period."""
+    """Purge soft-deleted items, audit rows, request records and succeeded task runs past
+    the retention period. Deleting what is already gone is a no-op: safe to run twice."""
     cutoff = utcnow() - timedelta(days=get_settings().retention_days)
     statements = {
         "items": delete(Item).where(col(Item.deleted_at) < cutoff),
         "audit_logs": delete(AuditLog).where(col(AuditLog.created_at) < cutoff),
+        "request_records": delete(RequestRecord).where(col(RequestRecord.received_at) < cutoff),
         "task_runs": delete(TaskRun).where(
             col(TaskRun.status) == "succeeded", col(TaskRun.finished_at) < cutoff
         ),

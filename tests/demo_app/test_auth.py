@@ -101,3 +101,10 @@ async def test_newsletter_subscription_can_be_switched(client):
         )
         assert response.json()["is_subscribed"] is wanted
     assert (await login(client, "john")) and not (await rows(User))[0].is_subscribed
+
+
+async def test_an_address_is_one_account_however_it_is_capitalised(client):
+    await register(client, "john")
+    payload = {"username": "other", "email": "JOHN@Example.COM", "password": PASSWORD}
+    response = await client.post("/api/v1/auth/register", json=payload)
+    assert response.status_code == 409

@@ -92,3 +92,14 @@ async def test_list_is_paginated_and_own_only(client):
     assert [i["title"] for i in page.json()] == ["task 1"]
     bad = await client.get("/api/v1/items", params={"limit": 0}, headers=headers)
     assert bad.status_code == 422
+
+
+async def test_explicit_null_for_a_required_field_is_422_not_500(client):
+    headers = await user_headers(client, "john")
+    item = await create(client, headers)
+    url = f"/api/v1/items/{item['id']}"
+    for body in ({"title": None}, {"is_completed": None}):
+        response = await client.put(url, json=body, headers=headers)
+        assert response.status_code == 422
+        assert "cannot be null" in response.text
+    assert (await client.get(url, headers=headers)).json()["title"] == "Write the guide"
