@@ -14,9 +14,11 @@ from demo_app.models import User
 from demo_app.security import decode_access_token
 from demo_app.tasks.runs import TaskQueue
 
+# --8<-- [start:session_dep]
 # scope="function": the session closes when the endpoint returns, before the response is
 # sent, so it is never held while background tasks run (they open their own sessions).
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# --8<-- [end:session_dep]
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login")
 
@@ -51,8 +53,10 @@ async def get_admin(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(get_admin)]
 
 
+# --8<-- [start:task_queue_dep]
 async def get_task_queue(background_tasks: BackgroundTasks, session: SessionDep) -> TaskQueue:
     return TaskQueue(background_tasks, session)
 
 
 Tasks = Annotated[TaskQueue, Depends(get_task_queue)]
+# --8<-- [end:task_queue_dep]

@@ -67,6 +67,7 @@ async def deliver(message: EmailMessage) -> None:
     )
 
 
+# --8<-- [start:send_email]
 async def send_email(to: str, template: str, context: dict, key: str) -> bool:
     """Send one templated email unless `key` was already sent. True if it was sent now.
 
@@ -86,3 +87,6 @@ async def send_email(to: str, template: str, context: dict, key: str) -> bool:
             await session.rollback()
     log.info("email %r sent to %s", message["Subject"], to)
     return True
+
+
+# --8<-- [end:send_email]

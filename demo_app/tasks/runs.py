@@ -97,6 +97,7 @@ async def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
     return await anyio.to_thread.run_sync(partial(func, **arguments))
 
 
+# --8<-- [start:claim]
 async def claim(session, run_id: str) -> bool:
     """Move a runnable run to `running` in one UPDATE, so two processes never both run it."""
     claimed = await session.exec(
@@ -114,6 +115,10 @@ async def claim(session, run_id: str) -> bool:
     return claimed.rowcount == 1
 
 
+# --8<-- [end:claim]
+
+
+# --8<-- [start:record_failure]
 def record_failure(run: TaskRun, exc: Exception) -> None:
     run.error_type, run.error_message = type(exc).__name__, str(exc)
     run.error_traceback = traceback.format_exc()
@@ -123,6 +128,9 @@ def record_failure(run: TaskRun, exc: Exception) -> None:
         run.status, run.next_attempt_at = "retrying", utcnow() + backoff(run.attempt)
     else:
         run.status = "dead"
+
+
+# --8<-- [end:record_failure]
 
 
 # --8<-- [start:run_task]

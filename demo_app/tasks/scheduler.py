@@ -115,6 +115,7 @@ class Scheduler:
         limit = timedelta(seconds=3 * get_settings().scheduler_poll_seconds + 1)
         return self.last_tick is not None and utcnow() - self.last_tick < limit
 
+    # --8<-- [start:tick]
     async def tick(self) -> None:
         await heartbeat()
         await recover_interrupted()
@@ -122,6 +123,8 @@ class Scheduler:
             self._start(run_task(run_id))
         self._start(run_cleanup_if_leased())
         self.last_tick = utcnow()
+
+    # --8<-- [end:tick]
 
     def _start(self, coro) -> None:
         # Runs go on beside the loop, so a long task never delays the heartbeat.
