@@ -1,6 +1,7 @@
 """A failing task is not silent: uvicorn logs "Exception in ASGI application" with the
 full traceback, although the client already got 200. In tests, httpx's ASGITransport
-re-raises the task's exception unless it is built with `raise_app_exceptions=False`."""
+re-raises the task's exception unless it is built with `raise_app_exceptions=False`, and so
+does TestClient unless `raise_server_exceptions=False`."""
 
 import httpx
 import pytest
@@ -46,3 +47,12 @@ async def test_a_base_http_middleware_changes_nothing():
 
     with pytest.raises(RuntimeError, match="order 4: payment service unavailable"):
         await post(BaseHTTPMiddleware(example.app, dispatch=passthrough))
+
+
+def test_starlette_testclient_reraises_too_unless_told_not_to():
+    from fastapi.testclient import TestClient  # uses httpx2 (a test dependency) quietly
+
+    with pytest.raises(RuntimeError, match="order 5: payment service unavailable"):
+        TestClient(example.app).post("/orders/5")
+    quiet = TestClient(example.app, raise_server_exceptions=False)
+    assert quiet.post("/orders/6").status_code == 200

@@ -1,5 +1,6 @@
 """On a real server the client gets its response at once and the background task runs
-after it. In tests, httpx's ASGITransport returns only after every task has finished."""
+after it. In tests, httpx's ASGITransport and Starlette's TestClient return only after every
+task has finished."""
 
 import time
 
@@ -43,3 +44,16 @@ async def test_asgi_transport_waits_for_the_task(monkeypatch, capsys):
     assert "report q2: done" in printed  # the task had finished when the response came
     assert answered >= 0.3, f"response took {answered:.2f}s"
     print(f"ASGITransport: response {answered:.3f}s")
+
+
+def test_starlette_testclient_waits_for_the_task(monkeypatch, capsys):
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setattr(basic_add_task, "TASK_SECONDS", 0.3)
+    started = time.monotonic()
+    response = TestClient(basic_add_task.app).post("/reports/q3")
+    answered = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert "report q3: done" in capsys.readouterr().out
+    assert answered >= 0.3, f"response took {answered:.2f}s"
