@@ -108,3 +108,15 @@ async def test_an_address_is_one_account_however_it_is_capitalised(client):
     payload = {"username": "other", "email": "JOHN@Example.COM", "password": PASSWORD}
     response = await client.post("/api/v1/auth/register", json=payload)
     assert response.status_code == 409
+
+
+async def test_concurrent_registrations_of_one_name_give_one_201_and_409s(client, mail):
+    import asyncio
+
+    payload = {"username": "racer", "email": "racer@example.com", "password": PASSWORD}
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/auth/register", json=payload) for _ in range(5))
+    )
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
+    assert len(await rows(User)) == 1
+    assert len(mail.to("racer@example.com")) == 1
