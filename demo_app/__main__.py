@@ -26,8 +26,8 @@ async def _with_database(coro_factory):
         await db.dispose()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m demo_app", description=__doc__)
+def main(argv: list[str] | None = None, prog: str = "python -m demo_app") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser("serve", help="run the demo app with uvicorn")
     serve_cmd.add_argument("--host", default="127.0.0.1")

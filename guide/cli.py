@@ -32,6 +32,7 @@ commands:
   search WORD     every line that mentions WORD, with a line of context
   tour            start the demo app and watch its background tasks run, step by step
   serve           serve the demo app (the same as: python -m demo_app serve)
+  worker          Redis (embedded if REDIS_URL is unset), Celery workers and beat
 
 examples:
   {prog}                   the whole guide, in a pager
@@ -58,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def read(argv: list[str]) -> int:
     parser = _parser(None, "Read the FastAPI background tasks guide: all of it, or one section.")
-    parser.usage = "%(prog)s [--plain] [SECTION]\n       %(prog)s {list,search,tour,serve} ..."
+    parser.usage = (
+        "%(prog)s [--plain] [SECTION]\n       %(prog)s {list,search,tour,serve,worker} ..."
+    )
     parser.epilog = COMMANDS_HELP.format(prog=parser.prog)
     parser.add_argument(
         "section", nargs="?", metavar="SECTION", help="a number (6) or a slug (error-handling)"
@@ -170,33 +173,32 @@ def _excerpt(lines: list[str], hits: set[int], pattern: re.Pattern[str]) -> Text
 
 
 def tour(argv: list[str]) -> int:
-    parser = _parser(
-        "tour",
-        "Start the demo app and an SMTP sink, send real requests, and watch the background "
-        "tasks run, one step at a time. Other arguments are passed to the tour.",
-    )
-    _, rest = parser.parse_known_args(argv)
+    """The tour parses its own arguments (`python -m guide tour --help` lists them)."""
     try:
         module = importlib.import_module("guide.tour")
     except ImportError as error:
-        print(f"{parser.prog}: the tour cannot start: {error}", file=sys.stderr)
+        print(f"python -m guide tour: the tour cannot start: {error}", file=sys.stderr)
         return 1
-    return module.main(rest) or 0
+    return module.main(argv) or 0
 
 
 def serve(argv: list[str]) -> int:
-    parser = _parser(
-        "serve",
-        "Serve the demo app: the same as `python -m demo_app serve`, whose --help lists the "
-        "arguments it takes (they are passed on).",
-    )
-    _, rest = parser.parse_known_args(argv)
+    """The same as `python -m demo_app serve`, whose parser takes the arguments."""
     try:
         from demo_app.__main__ import main as demo_app
     except ImportError as error:
-        print(f"{parser.prog}: the demo app cannot start: {error}", file=sys.stderr)
+        print(f"python -m guide serve: the demo app cannot start: {error}", file=sys.stderr)
         return 1
-    return demo_app(["serve", *rest])
+    return demo_app(["serve", *argv], prog="python -m guide")
+
+
+def worker(argv: list[str]) -> int:
+    try:
+        from guide.worker import main as start_workers
+    except ImportError as error:
+        print(f"python -m guide worker: cannot start: {error}", file=sys.stderr)
+        return 1
+    return start_workers(argv)
 
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
@@ -204,6 +206,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "search": search,
     "tour": tour,
     "serve": serve,
+    "worker": worker,
 }
 
 
