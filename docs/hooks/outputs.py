@@ -1,0 +1,357 @@
+"""Real outputs for the site: each build runs the demo app and records what it printed.
+
+Before the pages are built, `record()` starts the demo app on uvicorn with a local SMTP
+sink (`guide.live.demo_stack`), sends the requests each pattern page talks about, and
+writes what came back (console lines, responses, a request's timeline, database rows) as
+Markdown files in var/docs-generated/ (git-ignored), which the pages include with
+`--8<--`. Nothing is typed by hand: change the app and the next build shows the change.
+
+Every request carries an `X-Request-ID` naming its step; the app keeps such ids, so the
+log lines say which step printed them.
+
+`DOCS_OUTPUTS=skip` builds without running the app (quick edits under `mkdocs serve`);
+each output block then says that it was not recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+GENERATED = ROOT / "var" / "docs-generated"
+SOURCES = [ROOT / "demo_app", ROOT / "guide" / "live.py", Path(__file__)]
+
+PASSWORD = "correct horse battery"
+SLOW_SMTP_SECONDS = 0.3  # the registration step's mail server answers this slowly
+SETTINGS = {
+    "ARGON2_TIME_COST": "1",  # cheap password hashing: the build stays fast
+    "ARGON2_MEMORY_COST": "1024",
+    "NEWSLETTER_BATCH_SIZE": "2",  # three subscribers: two batches, two tasks
+    "TASK_RETRY_BASE_SECONDS": "0.2",  # the retry comes 0.2 s after the failure
+    "SCHEDULER_POLL_SECONDS": "0.1",
+}
+# run_task's last line for a run: `task send_welcome_email succeeded in 2.5 ms`
+ENDED = re.compile(r" task \S+ (succeeded|failed|retrying|dead) in [\d.]+ ms")
+
+SKIPPED = """\
+!!! warning "Output not recorded"
+    This build ran with `DOCS_OUTPUTS=skip`, so the demo app did not run and there is
+    no output to show here. Build without it (`make docs`) to see the real output.
+"""
+
+
+@dataclass
+class Step:
+    request_id: str
+    method: str
+    path: str
+    status: int
+    reason: str
+    elapsed_ms: float
+    body: object
+    lines: list[str]
+
+
+class Recorder:
+    """Sends requests to a running demo stack and keeps what each one printed."""
+
+    def __init__(self, stack) -> None:
+        import httpx
+
+        self.stack = stack
+        self.client = httpx.Client(base_url=stack.url, timeout=20)
+        self.tokens: dict[str, str] = {}
+        self.reads = 0
+
+    def request(
+        self, request_id: str, method: str, path: str, *, user: str | None = None, **kwargs
+    ) -> Step:
+        """One request; returns once the tasks it scheduled are finished and quiet."""
+        headers = {"X-Request-ID": request_id}
+        if user:
+            headers["Authorization"] = f"Bearer {self.tokens[user]}"
+        first_line = len(self.stack.server.lines)
+        started = time.perf_counter()
+        response = self.client.request(method, path, headers=headers, **kwargs)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path} -> {response.status_code}: {response.text}")
+        self.settle(request_id)
+        return Step(
+            request_id,
+            method,
+            path,
+            response.status_code,
+            response.reason_phrase,
+            elapsed_ms,
+            response.json() if response.content else None,
+            self.stack.server.lines[first_line:],
+        )
+
+    def settle(self, request_id: str, quiet: float = 0.05, timeout: float = 20) -> None:
+        """Wait until every task of `request_id` that started has finished, and the server
+        has printed nothing new for `quiet` seconds (tasks run one after another)."""
+        lines = self.stack.server.lines
+        deadline = time.monotonic() + timeout
+        seen, seen_at = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            mine = [line for line in list(lines) if f"[{request_id}] task " in line]
+            started = sum(" started " in line for line in mine)
+            ended = sum(bool(ENDED.search(line)) for line in mine)
+            if len(lines) != seen:
+                seen, seen_at = len(lines), time.monotonic()
+            elif started and started == ended and time.monotonic() - seen_at >= quiet:
+                return
+            time.sleep(0.02)
+        output = self.stack.server.output()
+        raise TimeoutError(f"the tasks of {request_id} did not finish:\n{output}")
+
+    def register(self, username: str, *, subscribe: bool = False) -> Step:
+        payload = {
+            "username": username,
+            "email": f"{username}@example.com",
+            "password": PASSWORD,
+            "subscribe_newsletter": subscribe,
+        }
+        return self.request(f"register-{username}", "POST", "/api/v1/auth/register", json=payload)
+
+    def login(self, username: str) -> Step:
+        form = {"username": username, "password": PASSWORD}
+        step = self.request(f"login-{username}", "POST", "/api/v1/auth/login", data=form)
+        self.tokens[username] = step.body["access_token"]
+        return step
+
+    def get(self, path: str, user: str) -> object:
+        """A read; returns once the server has logged it, so its line falls in no step."""
+        self.reads += 1
+        request_id = f"read-{self.reads}"
+        first_line = len(self.stack.server.lines)
+        headers = {"Authorization": f"Bearer {self.tokens[user]}", "X-Request-ID": request_id}
+        response = self.client.get(path, headers=headers)
+        response.raise_for_status()
+        self.stack.server.wait_for_line(rf"\[{request_id}\] GET ", start=first_line)
+        return response.json()
+
+    def rows(self, query: str, *params) -> list[sqlite3.Row]:
+        with sqlite3.connect(self.stack.workdir / "demo.db") as db:
+            db.row_factory = sqlite3.Row
+            return db.execute(query, params).fetchall()
+
+
+def record() -> dict[str, str]:
+    """Run the demo app through every pattern; one Markdown snippet per name."""
+    from guide.live import demo_stack
+
+    out: dict[str, str] = {}
+    arrivals: list[float] = []  # when each message reached the SMTP sink
+    with demo_stack(SETTINGS, on_mail=lambda _: arrivals.append(time.perf_counter())) as stack:
+        rec = Recorder(stack)
+        rec.register("admin")
+        stack.make_admin("admin")
+        rec.login("admin")
+
+        # Registration: the client's answer against the (slow) mail server's.
+        stack.mail.delay = SLOW_SMTP_SECONDS
+        sent_before = len(stack.mail.messages)
+        started = time.perf_counter()
+        register = rec.register("ada", subscribe=True)
+        mail = stack.mail.wait_for(sent_before + 1)[sent_before]
+        delivered_ms = (arrivals[sent_before] - started) * 1000
+        stack.mail.delay = 0
+        timeline = rec.get(f"/api/v1/requests/{register.request_id}/timeline", "admin")
+        out["registration-timing"] = timing(register, delivered_ms, mail)
+        out["registration-console"] = console(register)
+        out["registration-timeline"] = timeline_table(timeline)
+
+        # Audit logging: a login and an item, each recorded by log_user_action.
+        login = rec.login("ada")
+        item = rec.request(
+            "create-item", "POST", "/api/v1/items", user="ada", json={"title": "Write the report"}
+        )
+        out["audit-console"] = console(login, item)
+        audit = rec.rows(
+            "SELECT created_at, username, action, details, request_id FROM audit_logs "
+            "WHERE username = ? ORDER BY id",
+            "ada",
+        )
+        out["audit-rows"] = table(audit)
+
+        # Completion: the completion task runs on the transition only.
+        item_url = f"/api/v1/items/{item.body['id']}"
+        done = rec.request(
+            "complete-item", "PUT", item_url, user="ada", json={"is_completed": True}
+        )
+        renamed = rec.request(
+            "rename-item", "PUT", item_url, user="ada", json={"title": "Write the Q1 report"}
+        )
+        out["completion-console"] = console(done)
+        out["completion-again-console"] = console(renamed)
+
+        # Newsletter: three subscribers, batches of two.
+        rec.register("grace", subscribe=True)
+        rec.register("linus", subscribe=True)
+        newsletter = rec.request(
+            "send-newsletter",
+            "POST",
+            "/api/v1/send-newsletter",
+            user="admin",
+            json={"subject": "What's new", "body": "Background tasks, measured."},
+        )
+        out["newsletter-response"] = response_block(newsletter)
+        out["newsletter-console"] = console(newsletter)
+
+        # Uploads: 202 Accepted now, the result at the status URL later.
+        text = "Background tasks run after the response.\nThey are not a queue.\n"
+        upload = rec.request(
+            "upload",
+            "POST",
+            "/api/v1/uploads",
+            user="ada",
+            files={"file": ("notes.txt", text.encode(), "text/plain")},
+        )
+        status_path = upload.body["status_url"].removeprefix(stack.url)
+        status = rec.get(status_path, "ada")
+        out["upload-response"] = response_block(upload)
+        out["upload-console"] = console(upload)
+        out["upload-status"] = json_block(f"GET {status_path}", status)
+
+        # Retry: the mail server refuses the first attempt; the scheduler retries.
+        stack.mail.reject.add("hedy@example.com")
+        first_line = len(stack.server.lines)
+        rec.client.post(
+            "/api/v1/auth/register",
+            headers={"X-Request-ID": "register-hedy"},
+            json={"username": "hedy", "email": "hedy@example.com", "password": PASSWORD},
+        ).raise_for_status()
+        stack.server.wait_for_line(r"\[register-hedy\] task send_welcome_email retrying", 20)
+        stack.mail.reject.discard("hedy@example.com")
+        stack.server.wait_for_line(r"\[register-hedy\] task send_welcome_email succeeded", 20)
+        rec.settle("register-hedy")
+        retried = stack.server.lines[first_line:]
+        runs = rec.get("/api/v1/tasks?name=send_welcome_email&limit=1", "admin")
+        out["retry-console"] = console(retried)
+        out["retry-run"] = json_block(
+            "GET /api/v1/tasks?name=send_welcome_email&limit=1", _run_summary(runs[0])
+        )
+    caption = provenance()
+    return {name: f"{caption}\n\n{text}" for name, text in out.items()}
+
+
+def provenance() -> str:
+    versions = ", ".join(f"{name} {version(name)}" for name in ("fastapi", "starlette", "uvicorn"))
+    moment = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    text = f"Recorded {moment} while building this site ({versions})."
+    return f'<small class="recorded">{text}</small>'
+
+
+def console(*steps: Step | list[str]) -> str:
+    lines = [line for step in steps for line in (step if isinstance(step, list) else step.lines)]
+    return '```{.text .console title="The server\'s console"}\n' + "\n".join(lines) + "\n```"
+
+
+def timing(step: Step, delivered_ms: float, mail) -> str:
+    return (
+        "| What | After |\n|---|---:|\n"
+        f"| The client has its `{step.status} {step.reason}` | {step.elapsed_ms:.0f} ms |\n"
+        f"| The mail server has accepted “{mail.subject}” "
+        f"(it waits {SLOW_SMTP_SECONDS * 1000:.0f} ms before accepting) | {delivered_ms:.0f} ms |"
+    )
+
+
+def timeline_table(events: list[dict]) -> str:
+    rows = [
+        f"| {event['at_ms']:.1f} | {event['event']} | "
+        f"{'`' + event['task'] + '`' if event['task'] else ''} | {event['status'] or ''} |"
+        for event in events
+    ]
+    return "| ms | Event | Task | Status |\n|---:|---|---|---|\n" + "\n".join(rows)
+
+
+def table(rows: list) -> str:
+    if not rows:
+        return "*(no rows)*"
+    header = "| " + " | ".join(rows[0].keys()) + " |\n" + "|---" * len(rows[0].keys()) + "|\n"
+    return header + "\n".join(
+        "| " + " | ".join("" if v is None else str(v).replace("|", "\\|") for v in row) + " |"
+        for row in rows
+    )
+
+
+def response_block(step: Step) -> str:
+    return json_block(f"{step.method} {step.path} → {step.status} {step.reason}", step.body)
+
+
+def json_block(title: str, body: object) -> str:
+    text = json.dumps(body, indent=2, ensure_ascii=False)
+    return f'```json title="{title}"\n{text}\n```'
+
+
+def _run_summary(run: dict) -> dict:
+    keep = ("name", "status", "attempt", "request_id", "error_type", "error_message")
+    return {key: run[key] for key in keep} | {"duration_ms": run["duration_ms"]}
+
+
+def write(snippets: dict[str, str], directory: Path = GENERATED) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in snippets.items():
+        partial = directory / f".{name}.md.tmp"
+        partial.write_text(text + "\n", encoding="utf-8")
+        partial.replace(directory / f"{name}.md")  # atomic: a concurrent build sees old or new
+
+
+def included(docs: Path = ROOT / "docs") -> set[str]:
+    """The recorded outputs that the pages include: `--8<-- "var/docs-generated/NAME.md"`."""
+    pattern = re.compile(r'--8<-- "var/docs-generated/(?P<name>[-\w]+)\.md"')
+    return {
+        match["name"]
+        for page in docs.rglob("*.md")
+        for match in pattern.finditer(page.read_text(encoding="utf-8"))
+    } - {"myths"}  # written by docs/hooks/myths.py
+
+
+def sources_changed_at() -> float:
+    files = [p for s in SOURCES for p in ([s] if s.is_file() else s.rglob("*.py"))]
+    return max(p.stat().st_mtime for p in files)
+
+
+# mkdocs events. Defining on_startup keeps this module alive across `mkdocs serve`
+# rebuilds, so a rebuild records again only when the app's code has changed.
+_recorded_for: float | None = None
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    pass
+
+
+def on_pre_build(config) -> None:
+    global _recorded_for
+    from mkdocs.exceptions import PluginError
+
+    if os.environ.get("DOCS_OUTPUTS") == "skip":
+        write({name: SKIPPED for name in included()})
+        _recorded_for = None
+        return
+    changed_at = sources_changed_at()
+    if _recorded_for == changed_at:
+        return
+    try:
+        snippets = record()
+    except Exception as error:
+        raise PluginError(f"recording the demo app's outputs failed: {error}") from error
+    if missing := included() - snippets.keys():
+        raise PluginError(f"the pages include outputs that record() does not make: {missing}")
+    write(snippets)
+    _recorded_for = changed_at
+
+
+if __name__ == "__main__":  # python docs/hooks/outputs.py: record and print
+    for name, text in record().items():
+        print(f"----- {name}\n{text}\n")
