@@ -1,0 +1,70 @@
+"""The docs site, built once per test session with `mkdocs build --strict`.
+
+The build records real outputs by running the demo app (docs/hooks/outputs.py), so it
+takes a few seconds; every test here reads the same built directory.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Site:
+    path: Path
+    log: str
+    started: float  # time.time() when the build began
+
+    def page(self, url: str) -> str:
+        """The HTML of a page by its site URL, such as `patterns/registration/`."""
+        return (self.path / url / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    target = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("DOCS_OUTPUTS", None)  # the tests want the real outputs, never the placeholders
+    started = time.time()
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(target)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert build.returncode == 0, f"mkdocs build --strict failed:\n{build.stderr}"
+    return Site(target, build.stderr, started)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(site: Site) -> Iterator[str]:
+    """The built site over HTTP on a free 127.0.0.1 port."""
+    handler = functools.partial(_QuietHandler, directory=str(site.path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

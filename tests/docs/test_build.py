@@ -1,0 +1,100 @@
+"""`mkdocs build --strict` of the docs site: every page, every include, real outputs.
+
+Strict mode with `validation:` set to warn (mkdocs.yml) turns a broken internal link, a
+missing anchor, a missing include or a page left out of the nav into a failed build.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime
+
+from guide.sections import load
+from tests.docs.conftest import REPO, Site
+
+TAGS = re.compile(r"<[^>]+>")
+ASSET = re.compile(r"<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)=\"(?P<url>[^\"]+)\"")
+RECORDED = re.compile(r"Recorded (?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC while building")
+ROW = re.compile(r"<tr>\s*<td[^>]*>(?P<ms>[\d.]+)</td>\s*<td>(?P<event>[^<]+)</td>")
+
+
+def text(page_html: str) -> str:
+    """The page's visible text, roughly: tags removed, entities decoded."""
+    return html.unescape(TAGS.sub("", page_html))
+
+
+def test_the_build_is_clean(site: Site):
+    assert "WARNING" not in site.log, site.log
+
+
+def test_each_section_is_one_include_of_the_guide_content():
+    sections = load()
+    mkdocs_yml = (REPO / "mkdocs.yml").read_text()
+    assert len(sections) == 10
+    stubs = sorted(path.name for path in (REPO / "docs" / "sections").glob("*.md"))
+    assert stubs == [section.path.name for section in sections]
+    for section in sections:
+        stub = (REPO / "docs" / "sections" / section.path.name).read_text()
+        assert stub == f'--8<-- "guide/content/{section.path.name}"\n'
+        assert f"- sections/{section.path.name}\n" in mkdocs_yml
+
+
+def test_each_section_page_shows_its_content(site: Site):
+    for section in load():
+        page = site.page(f"sections/{section.path.stem}")
+        assert "<h1" in page and html.escape(section.title, quote=False) in page
+        assert "--8&lt;--" not in page and "--8<--" not in page, section.path.name
+
+
+def test_code_on_the_pages_comes_from_the_tested_files(site: Site):
+    assert "async def register(data: UserCreate" in text(site.page("patterns/registration"))
+    assert "async def send_welcome_email(email: str" in text(site.page("patterns/registration"))
+    assert "def upload_text_file(" in text(site.page("patterns/uploads"))
+    assert "async def tick(self)" in text(site.page("patterns/runs-and-retries"))
+
+
+def test_nothing_is_loaded_from_the_web(site: Site):
+    for page in site.path.rglob("*.html"):
+        for asset in ASSET.finditer(page.read_text(encoding="utf-8")):
+            assert "//" not in asset["url"], f"{page.relative_to(site.path)} loads {asset['url']}"
+    for stylesheet in site.path.rglob("*.css"):
+        assert "fonts.googleapis" not in stylesheet.read_text(encoding="utf-8")
+    assert (site.path / "assets" / "javascripts" / "mermaid.min.js").stat().st_size > 1_000_000
+
+
+def test_the_registration_timeline_was_recorded_by_this_build(site: Site):
+    page = site.page("patterns/registration")
+    recorded = [
+        datetime.strptime(at, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).timestamp()
+        for at in RECORDED.findall(page)
+    ]
+    assert recorded and all(at >= int(site.started) for at in recorded), "stale outputs"
+
+    events = [(float(row["ms"]), row["event"].strip()) for row in ROW.finditer(page)]
+    names = [event for _, event in events]
+    assert names[:2] == ["request received", "response sent"], events
+    assert names.count("task started") == names.count("task finished") == 2, events
+    sent = next(ms for ms, event in events if event == "response sent")
+    first_task = next(ms for ms, event in events if event == "task started")
+    last_task = max(ms for ms, event in events if event == "task finished")
+    assert sent <= first_task < last_task, events
+
+
+def test_the_console_lines_are_the_servers(site: Site):
+    console = text(site.page("patterns/registration"))
+    assert '"POST /api/v1/auth/register HTTP/1.1" 201 Created' in console
+    started = console.index("[register-ada] task send_welcome_email started")
+    assert console.index("[register-ada] POST /api/v1/auth/register -> 201") < started
+    assert "📧 [TASK] Sending welcome email to ada@example.com" in console
+    retries = text(site.page("patterns/runs-and-retries"))
+    assert "[register-hedy] task send_welcome_email retrying" in retries
+    assert "[register-hedy] task send_welcome_email started (attempt 2)" in retries
+
+
+def test_every_claim_is_on_the_myths_page(site: Site):
+    page = site.page("myths")
+    for test in (REPO / "tests" / "claims").glob("test_claim_*.py"):
+        claim = re.search(r'^CLAIM = "(?P<id>[^"]+)"', test.read_text(), re.M)["id"]
+        assert f'id="{claim}"' in page, claim
+        assert test.name in page
