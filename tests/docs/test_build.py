@@ -98,3 +98,10 @@ def test_every_claim_is_on_the_myths_page(site: Site):
         claim = re.search(r'^CLAIM = "(?P<id>[^"]+)"', test.read_text(), re.M)["id"]
         assert f'id="{claim}"' in page, claim
         assert test.name in page
+
+
+def test_every_make_command_on_the_site_exists():
+    targets = set(re.findall(r"^([a-z][-a-z]*):", (REPO / "Makefile").read_text(), re.M))
+    for page in (REPO / "docs").rglob("*.md"):
+        for target in re.findall(r"`make ([a-z][-a-z]*)`", page.read_text()):
+            assert target in targets, f"{page.relative_to(REPO)}: no `make {target}`"
