@@ -2,11 +2,13 @@
 
 import asyncio
 import json
+import re
 import sqlite3
 import time
 
 import httpx
 
+from guide import sections
 from guide.live import demo_stack
 from tests.demo_app.conftest import FAST_HASHING, PASSWORD
 
@@ -30,6 +32,26 @@ def wait_until(check, timeout: float = 30.0):
             raise TimeoutError(f"still {result!r} after {timeout}s")
         time.sleep(0.05)
     return result
+
+
+def logged_lines_in_the_guide() -> list[str]:
+    """The log excerpt that section 7 shows (its only ```text block)."""
+    text = sections.find("7", sections.load()).source()
+    return re.search(r"```text\n(.*?)```", text, re.S)[1].splitlines()
+
+
+def assert_lines_in_order(shown: list[str], printed: list[str]) -> None:
+    """Each shown line was really printed, in that order (`…` and ports stand for numbers)."""
+    position = 0
+    for line in shown:
+        pattern = re.escape(line).replace("…", r"[\d.]+")
+        pattern = re.sub(r"127\\.0\\.0\\.1:\d+", r"127\\.0\\.0\\.1:\\d+", pattern)
+        found = next(
+            (i for i, p in enumerate(printed[position:], position) if re.fullmatch(pattern, p)),
+            None,
+        )
+        assert found is not None, f"the guide shows a line the app did not print: {line}"
+        position = found + 1
 
 
 def register(url: str, username: str, **headers) -> httpx.Response:
@@ -117,6 +139,8 @@ def test_request_id_follows_the_request_into_its_tasks_and_timeline():
         traced = [line for line in stack.server.lines if "[trace-me-42]" in line]
         assert any("send_welcome_email started" in line for line in traced)
         assert any("POST /api/v1/auth/register -> 201" in line for line in traced)
+
+        assert_lines_in_order(logged_lines_in_the_guide(), stack.server.lines)
 
         url = f"{stack.url}/api/v1/requests/trace-me-42/timeline"
         events = httpx.get(url, headers=admin).json()
