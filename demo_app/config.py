@@ -54,12 +54,39 @@ class Settings(BaseSettings):
     instance_stale_after_seconds: float = 15.0
     cleanup_interval_seconds: float = 3600.0
 
+    # --8<-- [start:celery_settings]
+    # Where tasks run: "inprocess" (BackgroundTasks, in this process, after the response) or
+    # "celery" (Celery workers, through Redis). The routes are the same either way.
+    task_backend: Literal["inprocess", "celery"] = "inprocess"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    celery_broker_url: str | None = None  # default: REDIS_URL
+    celery_result_backend: str | None = None  # default: REDIS_URL
+    # Redis hands a message nobody acknowledged to another worker after this long. It must
+    # outlast the hard time limit, so a message comes back only once its attempt is over.
+    celery_visibility_timeout: float = 3600.0
+    # One attempt on a worker: past the soft limit the task is cancelled and recorded as
+    # failed (then retried); past the hard limit the pool kills the process running it.
+    task_soft_time_limit_seconds: float = 60.0
+    task_time_limit_seconds: float = 90.0
+    # --8<-- [end:celery_settings]
+
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:
         if self.secret_key == DEV_SECRET_KEY:
             if self.environment == "production":
                 raise ValueError("SECRET_KEY must be set when ENVIRONMENT=production")
             log.warning("Using the development SECRET_KEY: set SECRET_KEY outside development.")
+        return self
+
+    @model_validator(mode="after")
+    def _limits_in_order(self) -> Settings:
+        soft, hard = self.task_soft_time_limit_seconds, self.task_time_limit_seconds
+        if not 0 < soft < hard < self.celery_visibility_timeout:
+            raise ValueError(
+                "need 0 < TASK_SOFT_TIME_LIMIT_SECONDS < TASK_TIME_LIMIT_SECONDS "
+                f"< CELERY_VISIBILITY_TIMEOUT, got {soft} < {hard} < "
+                f"{self.celery_visibility_timeout}"
+            )
         return self
 
 
