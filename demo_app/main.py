@@ -22,7 +22,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     setup_logging(settings.log_format, settings.log_level)
     db.configure(settings.database_url)
     await db.create_tables()
-    app.state.scheduler = Scheduler() if settings.scheduler_enabled else None
+    # In Celery mode, beat and the broker do the scheduler's jobs (tasks/celery_app.py).
+    inprocess = settings.task_backend == "inprocess"
+    if not inprocess:
+        import demo_app.tasks.celery_app  # noqa: F401  (load Celery now, not in a request)
+    app.state.scheduler = Scheduler() if settings.scheduler_enabled and inprocess else None
     if app.state.scheduler:
         await app.state.scheduler.start()
     yield

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from demo_app.deps import AdminUser, SessionDep
 from demo_app.models import RequestRecord, TaskRun, utcnow
-from demo_app.tasks.runs import run_task
+from demo_app.tasks.runs import dispatch
 
 router = APIRouter(tags=["tasks"])
 
@@ -117,7 +117,7 @@ async def retry_run(
         )
     run.status, run.next_attempt_at, run.attempt = "queued", utcnow(), 0
     await session.commit()
-    background_tasks.add_task(run_task, run.id)
+    dispatch(background_tasks, run.id)  # in this process or on Celery, as configured
     return run
 
 

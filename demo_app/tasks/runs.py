@@ -2,8 +2,9 @@
 
 `TaskQueue.add_task(func, *args)` has the signature of `BackgroundTasks.add_task`. It writes
 a `TaskRun` row in the request's own session (committed with the request's transaction,
-the outbox idea) and schedules `run_task(run_id)` for after the response. `run_task` claims
-the row, calls the registered function with the stored arguments, and records the outcome.
+the outbox idea) and schedules `run_task(run_id)` for after the response: in this process,
+or (TASK_BACKEND=celery) on a Celery worker, sent only the run id (`dispatch`). `run_task`
+claims the row, calls the registered function with the stored arguments, and records the outcome.
 It never raises, so one failing task does not stop the tasks after it.
 """
 
@@ -79,11 +80,29 @@ class TaskQueue:
     def add_task(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> TaskRun:
         run = new_run(func, *args, **kwargs)
         self.session.add(run)  # committed by the route, with everything else
-        self.background_tasks.add_task(run_task, run.id)
+        dispatch(self.background_tasks, run.id)
         return run
 
 
 # --8<-- [end:task_queue]
+
+
+# --8<-- [start:dispatch]
+def dispatch(background_tasks: BackgroundTasks, run_id: str) -> None:
+    """After the response, so after the route's commit: run it here, or send it to Celery."""
+    if get_settings().task_backend == "celery":
+        # --8<-- [start:dispatch_celery]
+        from demo_app.tasks.celery_app import send_to_celery  # Celery loads in Celery mode only
+
+        background_tasks.add_task(send_to_celery, run_id)
+        # --8<-- [end:dispatch_celery]
+    else:
+        # --8<-- [start:dispatch_inprocess]
+        background_tasks.add_task(run_task, run_id)
+        # --8<-- [end:dispatch_inprocess]
+
+
+# --8<-- [end:dispatch]
 
 
 def backoff(attempt: int) -> timedelta:
@@ -134,8 +153,12 @@ def record_failure(run: TaskRun, exc: Exception) -> None:
 
 
 # --8<-- [start:run_task]
-async def run_task(run_id: str) -> str:
-    """Run one recorded task and record how it went. Returns the run's status."""
+async def run_task(run_id: str, time_limit: float | None = None) -> str:
+    """Run one recorded task and record how it went. Returns the run's status.
+
+    `time_limit` (Celery mode's soft limit, in seconds): an attempt that takes longer is
+    cancelled and recorded as a failure (`TimeoutError`), so it is retried like any other.
+    """
     async with db.session() as session:
         if not await claim(session, run_id):
             run = await session.get(TaskRun, run_id)
@@ -147,7 +170,8 @@ async def run_task(run_id: str) -> str:
             log.info("task %s started (attempt %d)", run.name, run.attempt)
             started = time.perf_counter()
             try:
-                run.result = await call(TASKS[run.name], run.args)
+                with anyio.fail_after(time_limit):
+                    run.result = await call(TASKS[run.name], run.args)
             except Exception as exc:
                 record_failure(run, exc)
                 log.error("task %s failed: %s: %s", run.name, run.error_type, exc)
