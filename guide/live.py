@@ -26,7 +26,13 @@ READY = "Uvicorn running on"
 
 
 class LiveServer:
-    """`python -m uvicorn APP` on 127.0.0.1, its output collected line by line."""
+    """`python -m uvicorn APP` on 127.0.0.1, its output collected line by line.
+
+    Subclasses run other commands (`command()`), up once they print `ready`.
+    """
+
+    ready = READY
+    new_session = False  # True: the terminal's Ctrl-C does not reach it; its owner stops it
 
     def __init__(
         self,
@@ -53,20 +59,23 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20.0) -> LiveServer:
+    def command(self) -> list[str]:
         command = [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), *self.args]
+        return command + ["--port", str(self.port), *self.args]
+
+    def start(self, timeout: float = 20.0) -> LiveServer:
         self.process = subprocess.Popen(
-            command,
+            self.command(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             env=self.env,
             cwd=self.cwd,
+            start_new_session=self.new_session,
         )
         threading.Thread(target=self._read, daemon=True).start()
         try:
-            self.wait_for_line(READY, timeout)
+            self.wait_for_line(self.ready, timeout)
         except TimeoutError:
             self.kill()
             raise RuntimeError(f"{self.app} did not start:\n{self.output()}") from None

