@@ -1,0 +1,220 @@
+"""TASK_BACKEND=celery end to end: real Redis, real worker processes, the app on uvicorn."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from datetime import timedelta
+
+import httpx
+import pytest
+from celery import Celery
+
+from demo_app.models import TaskRun, utcnow
+from guide.live import LiveServer
+from guide.worker import children
+from tests.celery.conftest import add_runs, celery_stack
+from tests.demo_app.test_live_reliability import admin_headers, query, register, wait_until
+
+RUN_OF = "SELECT status, attempt FROM task_runs WHERE name=? AND args LIKE ?"
+
+
+def run_of(stack, name: str, username: str) -> list[tuple]:
+    return query(stack.app, RUN_OF, name, f'%"{username}"%')
+
+
+@pytest.fixture(scope="module")
+def shared(redis_server):
+    """Two workers and beat on one queue; cleanup every second, lost runs swept every 2 s."""
+    env = {"CLEANUP_INTERVAL_SECONDS": "1", "INSTANCE_STALE_AFTER_SECONDS": "2"}
+    with celery_stack(redis_server, env, workers=2, beat=True) as stack:
+        yield stack
+
+
+def test_the_welcome_email_goes_through_a_worker_and_the_response_does_not_wait(shared):
+    slow_smtp = 1.5
+    shared.mail.delay = slow_smtp
+    started = time.perf_counter()
+    response = register(shared.url, "ann", **{"X-Request-ID": "celery-ann"})
+    responded = time.perf_counter() - started
+    assert response.status_code == 201
+    assert shared.mail.to("ann@example.com") == []  # not yet: a worker is still sending it
+    [mail] = wait_until(lambda: shared.mail.to("ann@example.com"), timeout=15)
+    arrived = time.perf_counter() - started
+    shared.mail.delay = 0
+    print(f"celery mode: response in {responded * 1000:.0f} ms, email after {arrived:.2f} s")
+    assert arrived >= slow_smtp and responded < arrived / 2, (responded, arrived)
+    assert mail.subject.startswith("Welcome")
+    wait_until(lambda: "send_welcome_email succeeded" in shared.worker_output())
+    assert "send_welcome_email" not in shared.app.server.output()  # not run by the app
+    assert wait_until(lambda: run_of(shared, "log_user_action", "ann")) == [("succeeded", 1)]
+
+
+def test_celery_runs_show_in_the_same_stats_and_timeline(shared):
+    admin = admin_headers(shared.app, "celery-admin")
+    register(shared.url, "bea", **{"X-Request-ID": "celery-bea"})
+    wait_until(lambda: run_of(shared, "log_user_action", "bea") == [("succeeded", 1)])
+    wait_until(lambda: run_of(shared, "send_welcome_email", "bea") == [("succeeded", 1)])
+    stats = httpx.get(f"{shared.url}/api/v1/tasks/stats", headers=admin).json()
+    by_name = {entry["name"]: entry for entry in stats}
+    assert by_name["send_welcome_email"]["counts"]["succeeded"] >= 2
+    assert by_name["log_user_action"]["success_rate"] == 1.0
+    assert by_name["send_welcome_email"]["p50_ms"] > 0
+    url = f"{shared.url}/api/v1/requests/celery-bea/timeline"
+    events = [(e["event"], e["task"]) for e in httpx.get(url, headers=admin).json()]
+    assert events[:2] == [("request received", None), ("response sent", None)]
+    assert sorted(events[2:]) == [
+        ("task finished", "log_user_action"),
+        ("task finished", "send_welcome_email"),
+        ("task started", "log_user_action"),
+        ("task started", "send_welcome_email"),
+    ]
+
+
+def test_smtp_down_then_up_the_worker_retries_with_backoff_and_delivers_once(shared):
+    shared.mail.stop()
+    try:
+        assert register(shared.url, "cyd").status_code == 201
+        wait_until(lambda: (run := run_of(shared, "send_welcome_email", "cyd")) and run[0][1] >= 2)
+        [(status, _)] = run_of(shared, "send_welcome_email", "cyd")
+        assert status in ("retrying", "running")
+    finally:
+        shared.mail.start()
+    wait_until(lambda: shared.mail.to("cyd@example.com"), timeout=20)
+    ended = ("succeeded", "dead")
+    [(status, attempt)] = wait_until(
+        lambda: (run := run_of(shared, "send_welcome_email", "cyd")) and run[0][0] in ended and run
+    )
+    assert status == "succeeded" and 3 <= attempt <= 5
+    time.sleep(0.5)  # would a second copy follow?
+    assert len(shared.mail.to("cyd@example.com")) == 1
+
+
+def test_beat_runs_cleanup_and_the_sweep_sends_a_run_that_never_reached_redis(shared):
+    cleanups = "SELECT COUNT(*) FROM task_runs WHERE name='cleanup_old_data' AND status='succeeded'"
+    wait_until(lambda: query(shared.app, cleanups)[0][0] >= 2, timeout=15)
+    assert "Cleanup removed" not in shared.app.server.output()  # beat's job, not the app's
+    # A run committed by a web process that died before it could send the message:
+    lost = TaskRun(
+        name="send_welcome_email",
+        args={"email": "dee@example.com", "username": "dee"},
+        queued_at=utcnow() - timedelta(minutes=5),
+    )
+    add_runs(shared, [lost])
+    wait_until(lambda: run_of(shared, "send_welcome_email", "dee") == [("succeeded", 1)], 15)
+    assert len(shared.mail.to("dee@example.com")) == 1
+    assert "recover_runs: 1 runs sent again" in shared.worker_output()
+
+
+def test_a_pool_process_killed_mid_task_gets_its_message_back_at_once(shared):
+    shared.mail.delay = 2.0
+    assert register(shared.url, "eve").status_code == 201
+    sending = "Sending welcome email to eve@"
+    [worker] = wait_until(lambda: [w for w in shared.workers if sending in w.output()])
+    [pool_process] = worker.pool_pids()
+    os.kill(pool_process, signal.SIGKILL)  # the worker survives; its pool process does not
+    killed = time.perf_counter()
+    shared.mail.delay = 0
+    # reject_on_worker_lost: back in the queue at once, not after the visibility timeout
+    wait_until(lambda: "came back while running" in shared.worker_output(), timeout=5)
+    came_back = time.perf_counter() - killed
+    wait_until(lambda: run_of(shared, "send_welcome_email", "eve") == [("succeeded", 2)], 20)
+    print(f"celery mode: a killed pool process's message back in {came_back:.1f} s")
+    time.sleep(0.5)  # would a second copy follow?
+    assert len(shared.mail.to("eve@example.com")) == 1
+
+
+def test_a_worker_killed_mid_task_another_worker_runs_it_again_and_it_is_sent_once(
+    redis_server,
+):
+    with celery_stack(redis_server) as stack:
+        [first] = stack.workers
+        stack.mail.delay = 2.0  # the task is mid-conversation with the mail server...
+        assert register(stack.url, "ann").status_code == 201
+        first.wait_for_line("send_welcome_email started")
+        pool = first.pool_pids()
+        first.kill()  # ...when its worker dies, SIGKILL: no ack, no record of the outcome
+        killed = time.perf_counter()
+        stack.mail.delay = 0
+        for pid in pool:  # the pool processes die with their worker (PR_SET_PDEATHSIG)
+            wait_until(lambda pid=pid: not alive(pid), timeout=5)
+        assert run_of(stack, "send_welcome_email", "ann") == [("running", 1)]
+        second = stack.worker("w2")
+        second.wait_for_line("send_welcome_email succeeded", timeout=30)
+        recovered = time.perf_counter() - killed
+        time.sleep(0.5)  # would a second copy follow?
+        assert len(stack.mail.to("ann@example.com")) == 1
+        assert run_of(stack, "send_welcome_email", "ann") == [("succeeded", 2)]
+        print(
+            f"celery mode: SIGKILLed worker's task done by another worker {recovered:.1f} s later"
+        )
+
+
+def test_500_tasks_through_2_workers_all_done_none_twice(redis_server):
+    count = 500
+    with celery_stack(redis_server, workers=2) as stack:
+        runs = [
+            TaskRun(
+                name="send_welcome_email", args={"email": f"u{n}@example.com", "username": f"u{n}"}
+            )
+            for n in range(count)
+        ]
+        add_runs(stack, runs)  # the rows a request would write; then only ids go to Redis
+        done = "SELECT COUNT(*) FROM task_runs WHERE status='succeeded'"
+        with Celery(broker=stack.redis_url, set_as_current=False) as client:
+            started = time.perf_counter()
+            for run in runs:
+                client.send_task("demo_app.execute_run", (run.id,))
+            sent = time.perf_counter() - started
+            wait_until(lambda: query(stack.app, done) == [(count,)], timeout=60)
+            elapsed = time.perf_counter() - started
+        print(
+            f"celery mode: {count} tasks (welcome emails over SMTP) through 2 workers in "
+            f"{elapsed:.2f} s: {count / elapsed:.0f} tasks/s (sending the ids took {sent:.2f} s)"
+        )
+        assert query(stack.app, "SELECT DISTINCT attempt FROM task_runs") == [(1,)]
+        recipients = [m.rcpt_tos[0] for m in stack.mail.messages]
+        assert len(recipients) == count and len(set(recipients)) == count
+        shares = query(stack.app, "SELECT claimed_by, COUNT(*) FROM task_runs GROUP BY 1")
+        assert len(shares) == 2 and min(n for _, n in shares) > count // 10, shares
+
+
+class GuideWorker(LiveServer):
+    """`python -m guide worker`, up once it says how to stop it."""
+
+    ready = "Ctrl-C stops everything"
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "guide", "worker"]
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+
+
+def descendants(pid: int) -> list[int]:
+    return [found for child in children(pid) for found in (child, *descendants(child))]
+
+
+def test_guide_worker_starts_redis_two_workers_and_beat_and_ctrl_c_stops_them(tmp_path):
+    cli = GuideWorker("guide worker", cwd=tmp_path)
+    for name in ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "TASK_BACKEND"):
+        cli.env.pop(name, None)
+    cli.env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    with cli:
+        output = cli.output()
+        assert "embedded redis-server" in output
+        assert "worker1@" in output and "worker2@" in output and "beat: Starting" in output
+        family = descendants(cli.process.pid)
+        assert len(family) >= 6  # redis, 2 workers and their pool processes, beat
+        cli.signal(signal.SIGINT)  # Ctrl-C
+        assert cli.wait(30) == 0
+    assert "Stopped." in cli.output()
+    assert [pid for pid in family if alive(pid)] == []
