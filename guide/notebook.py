@@ -4,15 +4,16 @@ from guide.notebook import Demo, quote
 quote(3, "Step by step")             # the guide's own words, from its single source
 demo = Demo()                        # the demo app + SMTP sink on free loopback ports
 demo.call("POST", "/api/v1/auth/register", json={...})
-demo.new_output(); demo.new_emails(1)
+demo.new_output(); demo.new_emails(1); demo.runs(status="retrying")
 demo.stop()
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 
 import httpx
 
@@ -71,6 +72,7 @@ class Demo:
         self.stack = self._exit.enter_context(demo_stack(FAST_HASHING | (env or {})))
         self.client = self._exit.enter_context(httpx.Client(base_url=self.stack.url, timeout=30))
         self._line = 0
+        self._seen = self.server
         self._mail = 0
         self._admin: dict[str, str] | None = None
         print(f"demo app running at {self.stack.url}")
@@ -101,22 +103,30 @@ class Demo:
         }
         return self.call("POST", "/api/v1/auth/register", json=payload, **kwargs)
 
-    def login(self, username: str) -> dict[str, str]:
+    def login(self, username: str, **kwargs) -> dict[str, str]:
         form = {"username": username, "password": PASSWORD}
-        token = self.call("POST", "/api/v1/auth/login", data=form, quiet=True).json()
+        token = self.call("POST", "/api/v1/auth/login", data=form, quiet=True, **kwargs).json()
         return {"Authorization": f"Bearer {token['access_token']}"}
 
     def admin(self) -> dict[str, str]:
-        """Headers of an admin user (made once, with `python -m demo_app make-admin`)."""
+        """Headers of an admin user (made once, with `python -m demo_app make-admin`); its
+        two requests carry the ids `admin-register` and `admin-login`, and their tasks are
+        over when this returns."""
         if self._admin is None:
-            self.register("admin", quiet=True)
+            self.register("admin", quiet=True, headers={"X-Request-ID": "admin-register"})
             self.stack.make_admin("admin")
-            self._admin = self.login("admin")
+            admin = self.login("admin", headers={"X-Request-ID": "admin-login"})
+            self.wait_for_tasks("admin-register")
+            self.wait_for_tasks("admin-login")
+            self._admin = admin
         return self._admin
 
     def new_output(self, wait_for: str | None = None, timeout: float = 10.0) -> list[str]:
         """The app's console lines since the last look (uvicorn's own lines left out),
-        after waiting for a line matching `wait_for` if given."""
+        after waiting for a line matching `wait_for` if given. After `stack.restart()`,
+        the new server's lines from its first."""
+        if self._seen is not self.server:
+            self._seen, self._line = self.server, 0
         if wait_for:
             self.server.wait_for_line(wait_for, timeout, start=self._line)
         lines = self.server.lines[self._line :]
@@ -133,6 +143,24 @@ class Demo:
         for mail in mails:
             print(f"📬 to={mail.to} subject={mail.subject!r}")
         return mails
+
+    def runs(self, **filters) -> list[dict]:
+        """Task runs, newest first, as an admin sees them: GET /api/v1/tasks?status=&name=."""
+        return self.call("GET", "/api/v1/tasks", params=filters, headers=self.admin()).json()
+
+    def wait_for_tasks(self, request_id: str, timeout: float = 10.0) -> None:
+        """Wait until the request's tasks are over: the app records a request only then.
+        Read from its database, so the waiting adds no requests of its own to the log."""
+        database = self.server.env["DATABASE_URL"].split("///", 1)[1]
+        query = "SELECT 1 FROM request_records WHERE request_id = ?"
+        deadline = time.monotonic() + timeout
+        while True:
+            with closing(sqlite3.connect(database)) as conn:
+                if conn.execute(query, (request_id,)).fetchone():
+                    return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the tasks of {request_id} still run after {timeout}s")
+            time.sleep(0.02)
 
     def timeline(self, request_id: str) -> list[dict]:
         path = f"/api/v1/requests/{request_id}/timeline"
