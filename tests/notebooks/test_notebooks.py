@@ -13,6 +13,10 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # For each notebook, outputs that prove the experiment happened (regexes over all outputs).
 KEY_OUTPUTS = {
     "01-overview": [r"response sent after \d+ ms; welcome email done after \d+ ms", r"Right:"],
+    "02-available-tasks": [
+        r"(\d) of \1 registered tasks ran; not run: none",
+        r"Right: send_item_notification → log_user_action → process_item_completion",
+    ],
 }
 
 
