@@ -17,6 +17,11 @@ KEY_OUTPUTS = {
         r"(\d) of \1 registered tasks ran; not run: none",
         r"Right: send_item_notification → log_user_action → process_item_completion",
     ],
+    "03-how-they-work": [
+        r"each after the one before it was done: True",
+        r"while job A's first step was running: True",
+        r"receipt sent: False",
+    ],
 }
 
 
