@@ -22,6 +22,11 @@ KEY_OUTPUTS = {
         r"while job A's first step was running: True",
         r"receipt sent: False",
     ],
+    "04-using-in-routes": [
+        r"4 tasks ran, in the order added; the task added after `yield` ran: False",
+        r"queued_tasks per request: \[1, 1, 1\]",
+        r"/wrong ran 1 of 2 tasks, /right ran 2 of 2",
+    ],
 }
 
 
