@@ -27,6 +27,11 @@ KEY_OUTPUTS = {
         r"queued_tasks per request: \[1, 1, 1\]",
         r"/wrong ran 1 of 2 tasks, /right ran 2 of 2",
     ],
+    "05-patterns": [
+        r"'First step' emails: 1; process_item_completion ran 2 times",
+        r"the newsletter reached \['ann@example.com'\]",
+        r"display name: 'passwd'",
+    ],
 }
 
 
