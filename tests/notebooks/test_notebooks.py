@@ -32,6 +32,11 @@ KEY_OUTPUTS = {
         r"the newsletter reached \['ann@example.com'\]",
         r"display name: 'passwd'",
     ],
+    "06-error-handling": [
+        r"receipt sent: False",
+        r"ann's welcome email: succeeded on attempt [23]; delivered once",
+        r"bob's welcome email: dead after 3 attempts",
+    ],
 }
 
 
