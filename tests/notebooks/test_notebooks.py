@@ -37,6 +37,11 @@ KEY_OUTPUTS = {
         r"ann's welcome email: succeeded on attempt [23]; delivered once",
         r"bob's welcome email: dead after 3 attempts",
     ],
+    "07-monitoring": [
+        r"X-Request-ID in the response: trace-42",
+        r"send_welcome_email .*success rate 1.0 .*p95 \d+\.\d ms",
+        r"[1-9]\d* JSON entries carry request_id json-1",
+    ],
 }
 
 
