@@ -42,6 +42,11 @@ KEY_OUTPUTS = {
         r"send_welcome_email .*success rate 1.0 .*p95 \d+\.\d ms",
         r"[1-9]\d* JSON entries carry request_id json-1",
     ],
+    "08-best-practices": [
+        r"the async def task froze the server: True; the def task did: False",
+        r"ValueError: never pass secrets to a background task: \['password'\]",
+        r"welcome emails to zed: 1",
+    ],
 }
 
 
