@@ -47,6 +47,11 @@ KEY_OUTPUTS = {
         r"ValueError: never pass secrets to a background task: \['password'\]",
         r"welcome emails to zed: 1",
     ],
+    "09-limitations": [
+        r"the export finished before the process did: True",
+        r"export b done: False",
+        r"welcome emails to ann: 1 \(delivered once\)",
+    ],
 }
 
 
