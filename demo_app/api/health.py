@@ -7,9 +7,24 @@ from sqlalchemy import func, text
 from sqlmodel import col, select
 
 from demo_app import db
+from demo_app.config import get_settings
 from demo_app.models import TaskRun
 
 router = APIRouter(tags=["health"])
+
+
+async def broker_status(url: str) -> str:
+    """Celery mode: can this process reach Redis, where its tasks wait for a worker?"""
+    from redis.asyncio import from_url
+
+    client = from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        await client.ping()
+        return "ok"
+    except Exception as exc:
+        return f"unreachable: {type(exc).__name__}"
+    finally:
+        await client.aclose()
 
 
 @router.get("/health")
@@ -30,11 +45,18 @@ async def health(request: Request, response: Response) -> dict:
     except Exception as exc:
         report["database"] = f"unreachable: {type(exc).__name__}"
         counts = {}
+    settings = get_settings()
+    if settings.task_backend == "celery":
+        report["broker"] = await broker_status(settings.celery_broker_url or settings.redis_url)
     scheduler = request.app.state.scheduler
     report["scheduler"] = "alive" if scheduler and scheduler.alive else "not running"
     report["runs_waiting_for_retry"] = counts.get("retrying", 0) + counts.get("interrupted", 0)
     report["dead_runs"] = counts.get("dead", 0)
-    healthy = report["database"] == "ok" and (scheduler is None or scheduler.alive)
+    healthy = (
+        report["database"] == "ok"
+        and report.get("broker", "ok") == "ok"
+        and (scheduler is None or scheduler.alive)
+    )
     report["status"] = "ok" if healthy else "unhealthy"
     if not healthy:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE

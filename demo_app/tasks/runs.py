@@ -183,7 +183,11 @@ async def run_task(run_id: str, time_limit: float | None = None) -> str:
             run.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             run.finished_at = utcnow()
             await session.commit()
-            log.info("task %s %s in %.1f ms", run.name, run.status, run.duration_ms)
+            took = f"attempt {run.attempt} took {run.duration_ms:.1f} ms"
+            if run.status == "retrying":
+                log.info("task %s retrying at %s (%s)", run.name, run.next_attempt_at, took)
+            else:
+                log.info("task %s %s (%s)", run.name, run.status, took)
             return run.status
         finally:
             request_id_var.reset(token)

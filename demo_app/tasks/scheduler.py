@@ -94,14 +94,34 @@ async def acquire_lease(name: str, seconds: float) -> bool:
         return True
 
 
-async def run_cleanup_if_leased() -> str | None:
-    if not await acquire_lease("cleanup_old_data", get_settings().cleanup_interval_seconds):
-        return None
-    run = new_run(cleanup_old_data)
+async def shorten_lease(name: str, until) -> None:
     async with db.session() as session:
-        session.add(run)
+        await session.exec(
+            update(SchedulerLock)
+            .where(col(SchedulerLock.name) == name, col(SchedulerLock.holder) == INSTANCE_ID)
+            .values(expires_at=until)
+        )
         await session.commit()
-    return await run_task(run.id)
+
+
+async def run_cleanup_if_leased() -> str | None:
+    """Run cleanup_old_data if no process has in the last interval, and none is running it.
+
+    The lease is held for the whole run (an hour at most), then cut back to one interval
+    from the start: a cleanup that outlasts the interval still never overlaps the next.
+    """
+    interval = get_settings().cleanup_interval_seconds
+    started = utcnow()
+    if not await acquire_lease("cleanup_old_data", max(interval, 3600)):
+        return None
+    try:
+        run = new_run(cleanup_old_data)
+        async with db.session() as session:
+            session.add(run)
+            await session.commit()
+        return await run_task(run.id)
+    finally:
+        await shorten_lease("cleanup_old_data", started + timedelta(seconds=interval))
 
 
 class Scheduler:

@@ -38,8 +38,8 @@ SETTINGS = {
     "TASK_RETRY_BASE_SECONDS": "0.2",  # the retry comes 0.2 s after the failure
     "SCHEDULER_POLL_SECONDS": "0.1",
 }
-# run_task's last line for a run: `task send_welcome_email succeeded in 2.5 ms`
-ENDED = re.compile(r" task \S+ (succeeded|failed|retrying|dead) in [\d.]+ ms")
+# run_task's last line for a run: `task send_welcome_email succeeded (attempt 1 took 2.5 ms)`
+ENDED = re.compile(r" task \S+ (succeeded|failed|retrying|dead) .*\(attempt \d+ took [\d.]+ ms\)")
 
 SKIPPED = """\
 !!! warning "Output not recorded"

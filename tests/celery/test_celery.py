@@ -52,6 +52,11 @@ def test_the_welcome_email_goes_through_a_worker_and_the_response_does_not_wait(
     assert wait_until(lambda: run_of(shared, "log_user_action", "ann")) == [("succeeded", 1)]
 
 
+def test_health_checks_the_broker_in_celery_mode(shared):
+    report = httpx.get(f"{shared.url}/health").json()
+    assert (report["status"], report["broker"], report["scheduler"]) == ("ok", "ok", "not running")
+
+
 def test_celery_runs_show_in_the_same_stats_and_timeline(shared):
     admin = admin_headers(shared.app, "celery-admin")
     register(shared.url, "bea", **{"X-Request-ID": "celery-bea"})

@@ -192,4 +192,5 @@ def test_with_two_workers_cleanup_never_runs_twice_at_once():
     assert instances == [(2,)]  # both workers run the scheduler...
     assert len(runs) <= elapsed / 0.5 + 2  # ...yet cleanup runs once per interval
     for earlier, later in zip(runs, runs[1:], strict=False):
+        assert earlier[1] is not None  # only the last may still be running
         assert earlier[1] <= later[0]  # one after another, never overlapping

@@ -156,3 +156,11 @@ async def test_health_reports_database_and_waiting_runs(client, mail, fast_retri
         "dead_runs": 0,
         "status": "ok",
     }
+
+
+async def test_health_names_an_unreachable_broker():
+    from demo_app.api.health import broker_status
+    from demo_app.mailbox import free_port
+
+    status = await broker_status(f"redis://127.0.0.1:{free_port()}/0")
+    assert status.startswith("unreachable: ")
