@@ -3,7 +3,7 @@
 Not `BaseHTTPMiddleware`: this one only wraps `send`, so it neither buffers the response nor
 changes how background tasks run. Starlette runs a response's background tasks inside the
 app call, after the last body chunk is sent; so `send` tells us when the client had its
-answer, and the record is written once the app call (tasks included) is over.
+answer; the record is written right then, before the tasks start.
 """
 
 from __future__ import annotations
@@ -46,12 +46,16 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 record.response_sent_at = utcnow()
                 log.info("%s %s -> %s", record.method, record.path, record.status_code)
+                if self.record and record.path.startswith("/api"):
+                    # After the last byte, before the tasks: the client is not kept
+                    # waiting, and the record exists even if the process dies mid-task.
+                    await save(record)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if self.record and record.path.startswith("/api"):
-                await save(record)
+            if record.response_sent_at is None and self.record and record.path.startswith("/api"):
+                await save(record)  # the response failed: keep what is known
             request_id_var.reset(token)
 
 

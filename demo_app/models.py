@@ -66,14 +66,20 @@ class Achievement(SQLModel, table=True):
 
 
 class EmailDelivery(SQLModel, table=True):
-    """One row per email sent: its idempotency key makes a retried task skip what was sent."""
+    """One row per email: claimed by a task run before sending, marked sent after.
+
+    The unique key makes two runs that want to send the same email (a retry, or two
+    completions awarding one badge) agree on which one sends it.
+    """
 
     __tablename__ = "email_deliveries"
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True)
     recipient: str = Field(index=True)
     subject: str
-    sent_at: datetime = Field(default_factory=utcnow)
+    run_id: str  # the task run that holds the claim
+    claimed_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
 
 
 class Newsletter(SQLModel, table=True):

@@ -149,14 +149,19 @@ class Demo:
         return self.call("GET", "/api/v1/tasks", params=filters, headers=self.admin()).json()
 
     def wait_for_tasks(self, request_id: str, timeout: float = 10.0) -> None:
-        """Wait until the request's tasks are over: the app records a request only then.
-        Read from its database, so the waiting adds no requests of its own to the log."""
+        """Wait until the request's response is recorded and none of its task runs is
+        still queued or running. Read from the app's database, so the waiting adds no
+        requests of its own to the log."""
         database = self.server.env["DATABASE_URL"].split("///", 1)[1]
-        query = "SELECT 1 FROM request_records WHERE request_id = ?"
+        recorded = "SELECT 1 FROM request_records WHERE request_id = ?"
+        busy = "SELECT 1 FROM task_runs WHERE request_id = ? AND status IN ('queued', 'running')"
         deadline = time.monotonic() + timeout
         while True:
             with closing(sqlite3.connect(database)) as conn:
-                if conn.execute(query, (request_id,)).fetchone():
+                if (
+                    conn.execute(recorded, (request_id,)).fetchone()
+                    and not conn.execute(busy, (request_id,)).fetchone()
+                ):
                     return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the tasks of {request_id} still run after {timeout}s")

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import aiosmtplib
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from demo_app import db
 from demo_app.config import get_settings
-from demo_app.models import EmailDelivery
+from demo_app.context import current_run_id
+from demo_app.models import EmailDelivery, utcnow
 
 log = logging.getLogger("demo_app.email")
 
@@ -42,12 +45,40 @@ def build_message(to: str, template: str, context: dict, key: str) -> EmailMessa
     return message
 
 
-async def already_sent(key: str) -> bool:
+async def claim(key: str, to: str, subject: str) -> bool:
+    """Take `key` for the running task run. False if it was sent, or another run has it.
+
+    A claim left by an earlier attempt of the same run (one that died or failed mid-send)
+    is taken over: the run's own claim in `run_task` means that attempt is over.
+    """
+    me = current_run_id() or uuid.uuid4().hex  # called outside a run: a one-off owner
     async with db.session() as session:
-        found = await session.exec(
-            select(EmailDelivery.id).where(EmailDelivery.idempotency_key == key)
+        session.add(EmailDelivery(idempotency_key=key, recipient=to, subject=subject, run_id=me))
+        try:
+            await session.commit()
+            return True
+        except IntegrityError:
+            await session.rollback()
+        mine = await session.exec(
+            update(EmailDelivery)
+            .where(col(EmailDelivery.idempotency_key) == key)
+            .where(col(EmailDelivery.run_id) == me, col(EmailDelivery.sent_at).is_(None))
+            .values(claimed_at=utcnow())
         )
-        return found.first() is not None
+        await session.commit()
+        return mine.rowcount == 1
+
+
+async def finish(key: str, sent: bool) -> None:
+    """Mark the claim sent, or give it up so a later attempt can send."""
+    async with db.session() as session:
+        row = select(EmailDelivery).where(EmailDelivery.idempotency_key == key)
+        delivery = (await session.exec(row)).one()
+        if sent:
+            delivery.sent_at = utcnow()
+        else:
+            await session.delete(delivery)
+        await session.commit()
 
 
 async def deliver(message: EmailMessage) -> None:
@@ -69,22 +100,23 @@ async def deliver(message: EmailMessage) -> None:
 
 # --8<-- [start:send_email]
 async def send_email(to: str, template: str, context: dict, key: str) -> bool:
-    """Send one templated email unless `key` was already sent. True if it was sent now.
+    """Send one templated email unless `key` was sent (or is being sent by another run).
+    True if this call sent it.
 
-    At-least-once, narrowed: a retry skips keys recorded as sent, so a duplicate needs the
-    process to die in the milliseconds between the SMTP reply and the row's commit.
+    The key is claimed before sending and marked sent after: two runs never both send it,
+    and a retry sends what a failed attempt did not. A duplicate needs the process to die
+    between the mail server's OK and the commit that follows it.
     """
-    if await already_sent(key):
-        log.info("email %s already sent, skipping", key)
-        return False
     message = build_message(to, template, context, key)
-    await deliver(message)
-    async with db.session() as session:
-        session.add(EmailDelivery(idempotency_key=key, recipient=to, subject=message["Subject"]))
-        try:
-            await session.commit()
-        except IntegrityError:  # a concurrent attempt recorded it first
-            await session.rollback()
+    if not await claim(key, to, message["Subject"]):
+        log.info("email %s already sent or being sent by another run, skipping", key)
+        return False
+    try:
+        await deliver(message)
+    except Exception:
+        await finish(key, sent=False)
+        raise
+    await finish(key, sent=True)
     log.info("email %r sent to %s", message["Subject"], to)
     return True
 

@@ -27,7 +27,7 @@ from sqlmodel import col
 
 from demo_app import db
 from demo_app.config import get_settings
-from demo_app.context import current_request_id, request_id_var
+from demo_app.context import current_request_id, request_id_var, run_id_var
 from demo_app.models import TaskRun, utcnow
 
 log = logging.getLogger("demo_app.tasks")
@@ -166,6 +166,7 @@ async def run_task(run_id: str, time_limit: float | None = None) -> str:
         run = await session.get(TaskRun, run_id)
         await session.commit()  # end the read: hold no connection while the task runs
         token = request_id_var.set(run.request_id)
+        run_token = run_id_var.set(run.id)
         try:
             log.info("task %s started (attempt %d)", run.name, run.attempt)
             started = time.perf_counter()
@@ -191,6 +192,7 @@ async def run_task(run_id: str, time_limit: float | None = None) -> str:
             return run.status
         finally:
             request_id_var.reset(token)
+            run_id_var.reset(run_token)
 
 
 # --8<-- [end:run_task]

@@ -122,3 +122,34 @@ def test_secrets_are_never_stored_as_task_arguments():
     queue = TaskQueue(background_tasks=None, session=None)
     with pytest.raises(ValueError, match="not a registered task"):
         queue.add_task(reset_password, "a@example.com", "x")
+
+
+async def test_two_runs_awarding_the_same_badge_send_one_email(app, mail):
+    import asyncio
+
+    from demo_app.context import run_id_var
+
+    await add(User(username="ann", email="ann@example.com", hashed_password="x"))
+    await add(Item(owner_id=1, title="done", is_completed=True, completed_at=utcnow()))
+
+    async def as_run(run_id: str):
+        run_id_var.set(run_id)  # what run_task does for each run
+        return await worker.process_item_completion(1, "ann", "done")
+
+    mail.delay = 0.2  # both runs are inside send_email at the same time
+    await asyncio.gather(*(as_run(f"run-{n}") for n in range(4)))
+    assert [m.subject for m in mail.messages] == ["Achievement unlocked: First step"]
+
+
+async def test_a_retry_of_the_same_run_sends_what_a_failed_attempt_did_not(app, mail):
+    from demo_app.context import run_id_var
+
+    run_id_var.set("run-1")
+    mail.stop()
+    with pytest.raises(OSError):
+        await worker.send_welcome_email("ann@example.com", "ann")
+    mail.start()
+    assert await worker.send_welcome_email("ann@example.com", "ann") is True
+    run_id_var.set("run-2")  # another run: the email is sent, nothing to do
+    assert await worker.send_welcome_email("ann@example.com", "ann") is False
+    assert len(mail.messages) == 1
