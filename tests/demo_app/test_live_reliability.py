@@ -181,7 +181,7 @@ def test_with_two_workers_cleanup_never_runs_twice_at_once():
     env = FAST_HASHING | {"CLEANUP_INTERVAL_SECONDS": "0.5", "SCHEDULER_POLL_SECONDS": "0.05"}
     sql = (
         "SELECT started_at, finished_at, claimed_by FROM task_runs "
-        "WHERE name='cleanup_old_data' ORDER BY started_at"
+        "WHERE name='cleanup_old_data' AND started_at IS NOT NULL ORDER BY started_at"
     )
     with demo_stack(env, args=["--workers", "2"]) as stack:
         stack.server.wait_for_line("Application startup complete")
