@@ -23,6 +23,7 @@ from pathlib import Path
 from demo_app.mailbox import MailSink, free_port
 
 READY = "Uvicorn running on"
+FAST_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}  # a demo, not a vault
 
 
 class LiveServer:

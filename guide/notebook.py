@@ -18,9 +18,8 @@ from contextlib import ExitStack, closing
 import httpx
 
 from guide import sections
-from guide.live import LiveServer, demo_stack
+from guide.live import FAST_HASHING, LiveServer, demo_stack
 
-FAST_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}  # a demo, not a vault
 PASSWORD = "correct horse battery"
 UVICORN_LINE = re.compile(r"^(INFO|WARNING|ERROR):\s{2,}")
 

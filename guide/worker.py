@@ -5,11 +5,15 @@ wheel ships, on 127.0.0.1:6379 when that port is free (the app's default REDIS_U
 a free port it prints. Then two worker processes on one queue (scale-out: add more with
 --workers) and beat. Ctrl-C stops the workers (a warm shutdown: running tasks finish), then
 beat, then Redis. The tests start the same processes through the same classes.
+
+`celery_stack()` puts a throwaway demo app (TASK_BACKEND=celery) and its workers on a given
+Redis: for the tests and the notebooks.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import signal
@@ -18,11 +22,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from demo_app.mailbox import free_port
-from guide.live import LiveServer
+from guide.live import FAST_HASHING, DemoStack, LiveServer, demo_stack
 
 CELERY_APP = "demo_app.tasks.celery_app"
 # Faster start, less chatter: workers on one queue need no gossip, mingle or heartbeats.
@@ -124,6 +131,65 @@ def stop_all(processes: list[LiveServer], timeout: float = 30.0) -> None:
             process.wait(timeout)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+# Throwaway stacks (tests, notebooks): short limits, so that a killed worker's message comes
+# back in seconds, not in an hour.
+CELERY_ENV = FAST_HASHING | {
+    "TASK_BACKEND": "celery",
+    "TASK_RETRY_BASE_SECONDS": "0.5",
+    "TASK_SOFT_TIME_LIMIT_SECONDS": "3",
+    "TASK_TIME_LIMIT_SECONDS": "4",
+    # Redis gives an unacknowledged message to another worker after 6 s (the default is 1 h).
+    "CELERY_VISIBILITY_TIMEOUT": "6",
+}
+
+_databases = itertools.count(1)
+
+
+@dataclass
+class CeleryStack:
+    app: DemoStack
+    redis_url: str
+    workers: list[CeleryWorker] = field(default_factory=list)
+    beat: CeleryBeat | None = None
+
+    @property
+    def url(self) -> str:
+        return self.app.url
+
+    @property
+    def mail(self):
+        return self.app.mail
+
+    def worker(self, name: str, **kwargs) -> CeleryWorker:
+        """Start one more worker process on this stack's queue."""
+        worker = CeleryWorker(name, env=self.app.server.env, **kwargs).start(timeout=60)
+        self.workers.append(worker)
+        return worker
+
+    def worker_output(self) -> str:
+        return "\n".join(worker.output() for worker in self.workers)
+
+
+@contextmanager
+def celery_stack(
+    redis: RedisServer, env: dict[str, str] | None = None, *, workers: int = 1, beat: bool = False
+) -> Iterator[CeleryStack]:
+    """The demo app with TASK_BACKEND=celery (see `demo_stack`), `workers` worker processes
+    named w1, w2... and optionally beat, on a Redis database of its own (so its own queue)."""
+    redis_url = redis.redis_url(next(_databases))
+    env = CELERY_ENV | {"REDIS_URL": redis_url} | (env or {})
+    with demo_stack(env) as app, ExitStack() as cleanup:
+        stack = CeleryStack(app, redis_url)
+        full_env = app.server.env
+        stack.workers = [CeleryWorker(f"w{n}", env=full_env) for n in range(1, workers + 1)]
+        if beat:
+            stack.beat = CeleryBeat(app.workdir / "celerybeat-schedule", env=full_env)
+        processes = [*stack.workers, *([stack.beat] if stack.beat else [])]
+        cleanup.callback(lambda: stop_all([*stack.workers, *([stack.beat] if beat else [])]))
+        start_all(processes)
+        yield stack
 
 
 def port_is_free(port: int) -> bool:

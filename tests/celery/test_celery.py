@@ -14,8 +14,8 @@ from celery import Celery
 
 from demo_app.models import TaskRun, utcnow
 from guide.live import LiveServer
-from guide.worker import children
-from tests.celery.conftest import add_runs, celery_stack
+from guide.worker import celery_stack, children
+from tests.celery.conftest import add_runs
 from tests.demo_app.test_live_reliability import admin_headers, query, register, wait_until
 
 RUN_OF = "SELECT status, attempt FROM task_runs WHERE name=? AND args LIKE ?"
