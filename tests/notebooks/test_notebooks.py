@@ -52,6 +52,12 @@ KEY_OUTPUTS = {
         r"export b done: False",
         r"welcome emails to ann: 1 \(delivered once\)",
     ],
+    "10-upgrade-path": [
+        r"inprocess: .*the welcome email's task line came from the web app: True",
+        r"celery: .*the welcome email's task line came from worker w[12]; the web app printed "
+        r"it: False",
+        r"welcome emails to dan: 1 \(delivered once\)",
+    ],
 }
 
 
