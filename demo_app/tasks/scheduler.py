@@ -62,15 +62,24 @@ async def recover_interrupted() -> int:
 
 
 async def due_runs(limit: int = 100) -> list[str]:
+    """Runs whose retry time has come, in the order their requests queued them."""
     async with db.session() as session:
         query = (
             select(TaskRun.id)
             .where(col(TaskRun.status).in_(("retrying", "interrupted")))
             .where(col(TaskRun.next_attempt_at) <= utcnow())
-            .order_by(col(TaskRun.next_attempt_at))
+            .order_by(col(TaskRun.queued_at))
             .limit(limit)
         )
         return list((await session.exec(query)).all())
+
+
+async def request_of(run_ids: list[str]) -> dict[str, str]:
+    async with db.session() as session:
+        found = await session.exec(
+            select(TaskRun.id, TaskRun.request_id).where(col(TaskRun.id).in_(run_ids))
+        )
+        return {run_id: request_id or run_id for run_id, request_id in found.all()}
 
 
 async def acquire_lease(name: str, seconds: float) -> bool:
@@ -129,6 +138,7 @@ class Scheduler:
         self.last_tick = None
         self._loop: asyncio.Task | None = None
         self._running: set[asyncio.Task] = set()
+        self._started: set[str] = set()  # runs a job of this scheduler has in hand
 
     @property
     def alive(self) -> bool:
@@ -139,10 +149,22 @@ class Scheduler:
     async def tick(self) -> None:
         await heartbeat()
         await recover_interrupted()
-        for run_id in await due_runs():
-            self._start(run_task(run_id))
+        due = [run_id for run_id in await due_runs() if run_id not in self._started]
+        groups: dict[str, list[str]] = {}
+        for run_id, request_id in (await request_of(due)).items():
+            groups.setdefault(request_id, []).append(run_id)
+        for group in groups.values():  # a request's runs: one after another, as at first
+            self._started.update(group)
+            self._start(self._in_order(sorted(group, key=due.index)))
         self._start(run_cleanup_if_leased())
         self.last_tick = utcnow()
+
+    async def _in_order(self, run_ids: list[str]) -> None:
+        try:
+            for run_id in run_ids:
+                await run_task(run_id)
+        finally:
+            self._started.difference_update(run_ids)
 
     # --8<-- [end:tick]
 

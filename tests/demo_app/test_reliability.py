@@ -164,3 +164,25 @@ async def test_health_names_an_unreachable_broker():
 
     status = await broker_status(f"redis://127.0.0.1:{free_port()}/0")
     assert status.startswith("unreachable: ")
+
+
+async def test_recovered_runs_of_one_request_run_one_after_another(client, mail):
+    from sqlalchemy import update
+
+    from demo_app import db
+
+    await register(client, "ann")  # two runs: the welcome email, then the audit row
+    async with db.session() as session:
+        await session.exec(update(TaskRun).values(status="interrupted", next_attempt_at=None))
+        await session.exec(update(TaskRun).values(next_attempt_at=TaskRun.queued_at))
+        await session.commit()
+    mail.delay = 0.3  # the first run takes a while: would the second start meanwhile?
+    runner = scheduler.Scheduler()
+    await runner.tick()
+    await runner.tick()  # a second tick while the first group runs starts nothing new
+    await asyncio.gather(*runner._running)
+    runs = await rows(TaskRun, TaskRun.name != "cleanup_old_data")  # the tick also cleans up
+    email, audit = sorted(runs, key=lambda r: r.queued_at)
+    assert (email.name, audit.name) == ("send_welcome_email", "log_user_action")
+    assert email.status == audit.status == "succeeded" and email.attempt == audit.attempt == 2
+    assert audit.started_at >= email.finished_at
