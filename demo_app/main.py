@@ -11,6 +11,7 @@ from demo_app import db
 from demo_app.api import api_router
 from demo_app.api.health import router as health_router
 from demo_app.config import get_settings
+from demo_app.limits import UploadSizeLimit
 from demo_app.logs import setup_logging
 from demo_app.middleware import RequestContextMiddleware
 from demo_app.tasks.scheduler import Scheduler
@@ -41,7 +42,8 @@ def create_app() -> FastAPI:
         summary="Every pattern of the FastAPI background tasks guide, running for real.",
         lifespan=lifespan,
     )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(UploadSizeLimit)
+    app.add_middleware(RequestContextMiddleware)  # added last: the outermost
     app.include_router(api_router)
     app.include_router(health_router)
     return app
