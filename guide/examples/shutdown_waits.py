@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import time
 
 from fastapi import BackgroundTasks, FastAPI
 
@@ -20,7 +21,19 @@ async def export_data(name: str) -> None:
     print(f"export {name}: done", flush=True)
 
 
+def export_data_sync(name: str) -> None:  # a def task: runs in a worker thread
+    print(f"export {name}: started", flush=True)
+    time.sleep(TASK_SECONDS)  # a thread cannot be cancelled
+    print(f"export {name}: done", flush=True)
+
+
 @app.post("/exports/{name}")
 async def start_export(name: str, background_tasks: BackgroundTasks):
     background_tasks.add_task(export_data, name)
+    return {"export": name}
+
+
+@app.post("/sync-exports/{name}")
+async def start_sync_export(name: str, background_tasks: BackgroundTasks):
+    background_tasks.add_task(export_data_sync, name)
     return {"export": name}

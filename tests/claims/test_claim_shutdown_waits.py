@@ -1,6 +1,7 @@
 """On SIGTERM (a normal stop or restart) uvicorn waits for running background tasks to
 finish, by default for as long as they take. A SIGKILL or a crash loses them, and with
-`--timeout-graceful-shutdown N` a task still running after N seconds is cancelled."""
+`--timeout-graceful-shutdown N` a task still running after N seconds is cancelled; a
+`def` task's thread cannot be: the process exits without waiting for it."""
 
 import signal
 import time
@@ -13,8 +14,8 @@ CLAIM = "shutdown-waits"
 APP = "guide.examples.shutdown_waits:app"
 
 
-def start_export(server: LiveServer, name: str) -> None:
-    assert httpx.post(f"{server.url}/exports/{name}").status_code == 200
+def start_export(server: LiveServer, name: str, route: str = "exports") -> None:
+    assert httpx.post(f"{server.url}/{route}/{name}").status_code == 200
     server.wait_for_line(f"export {name}: started")
 
 
@@ -64,3 +65,23 @@ def test_graceful_shutdown_timeout_cancels_the_task():
     assert "export c: done" not in lines
     assert took < task_seconds / 2, f"exited {took:.2f}s after SIGTERM"
     print(f"--timeout-graceful-shutdown {timeout}: exit {took:.2f}s after SIGTERM, cancelled")
+
+
+def test_graceful_shutdown_timeout_abandons_a_def_task_thread():
+    task_seconds, timeout = 5.0, 1
+    env = {"TASK_SECONDS": str(task_seconds)}
+    args = ["--timeout-graceful-shutdown", str(timeout)]
+    with LiveServer(APP, env=env, args=args) as server:
+        start_export(server, "d", route="sync-exports")
+        began = time.monotonic()
+        server.signal(signal.SIGTERM)
+        returncode = server.wait(timeout=task_seconds + 10)
+        took = time.monotonic() - began
+        server.wait_for_line("Finished server process")  # the output is read to the end
+        lines = list(server.lines)
+
+    cancel = next(i for i, line in enumerate(lines) if "timeout graceful shutdown" in line)
+    assert cancel > lines.index("export d: started")
+    assert took < task_seconds / 2, f"exited {took:.2f}s after SIGTERM"
+    assert "export d: done" not in lines  # the thread was still sleeping: gone with the process
+    print(f"def task: exit {took:.2f}s after SIGTERM (code {returncode}), 'done' never printed")
