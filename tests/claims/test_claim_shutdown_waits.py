@@ -19,15 +19,21 @@ def start_export(server: LiveServer, name: str, route: str = "exports") -> None:
     server.wait_for_line(f"export {name}: started")
 
 
+def sigterm(server: LiveServer, wait: float) -> tuple[float, int, list[str]]:
+    """SIGTERM, then how long the process took to exit, its code, and all it printed."""
+    began = time.monotonic()
+    server.signal(signal.SIGTERM)
+    returncode = server.wait(timeout=wait)
+    took = time.monotonic() - began
+    server.wait_for_line("Finished server process")  # the output is read to the end
+    return took, returncode, list(server.lines)
+
+
 def test_sigterm_waits_for_the_running_task():
     task_seconds = 1.0
     with LiveServer(APP, env={"TASK_SECONDS": str(task_seconds)}) as server:
         start_export(server, "a")
-        began = time.monotonic()
-        server.signal(signal.SIGTERM)
-        server.wait(timeout=task_seconds + 10)
-        took = time.monotonic() - began
-        lines = list(server.lines)
+        took, _, lines = sigterm(server, wait=task_seconds + 10)
 
     waiting = next(i for i, line in enumerate(lines) if "Waiting for background tasks" in line)
     assert lines.index("export a: done") > waiting
@@ -54,11 +60,7 @@ def test_graceful_shutdown_timeout_cancels_the_task():
     args = ["--timeout-graceful-shutdown", str(timeout)]
     with LiveServer(APP, env=env, args=args) as server:
         start_export(server, "c")
-        began = time.monotonic()
-        server.signal(signal.SIGTERM)
-        server.wait(timeout=task_seconds + 10)
-        took = time.monotonic() - began
-        lines = list(server.lines)
+        took, _, lines = sigterm(server, wait=task_seconds + 10)
 
     cancel = next(i for i, line in enumerate(lines) if "timeout graceful shutdown" in line)
     assert lines.index("export c: cancelled") > cancel
@@ -73,12 +75,7 @@ def test_graceful_shutdown_timeout_abandons_a_def_task_thread():
     args = ["--timeout-graceful-shutdown", str(timeout)]
     with LiveServer(APP, env=env, args=args) as server:
         start_export(server, "d", route="sync-exports")
-        began = time.monotonic()
-        server.signal(signal.SIGTERM)
-        returncode = server.wait(timeout=task_seconds + 10)
-        took = time.monotonic() - began
-        server.wait_for_line("Finished server process")  # the output is read to the end
-        lines = list(server.lines)
+        took, returncode, lines = sigterm(server, wait=task_seconds + 10)
 
     cancel = next(i for i, line in enumerate(lines) if "timeout graceful shutdown" in line)
     assert cancel > lines.index("export d: started")
