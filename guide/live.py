@@ -24,6 +24,7 @@ from demo_app.mailbox import MailSink, free_port
 
 READY = "Uvicorn running on"
 FAST_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}  # a demo, not a vault
+PASSWORD = "correct horse battery"  # every demo user's, in the tour, notebooks and tests
 
 
 class LiveServer:

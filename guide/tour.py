@@ -24,11 +24,8 @@ from rich.table import Table
 from rich.text import Text
 
 from guide.cli import _console, _plain
-from guide.live import DemoStack, demo_stack
+from guide.live import FAST_HASHING, PASSWORD, DemoStack, demo_stack
 
-# A demo, not a deployment: cheap password hashing, so a registration takes milliseconds.
-FAST_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}
-PASSWORD = "correct horse battery"
 SLOW_MAIL = 0.3  # seconds the local mail server waits before taking each email (step 1)
 PAUSE = 1.0  # seconds between steps on a terminal, to read; --fast skips them
 WAIT = 10.0  # seconds to wait for a request's tasks before moving on

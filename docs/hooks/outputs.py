@@ -25,15 +25,14 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
+from guide.live import FAST_HASHING, PASSWORD, demo_stack
+
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "var" / "docs-generated"
 SOURCES = [ROOT / "demo_app", ROOT / "guide" / "live.py", Path(__file__)]
 
-PASSWORD = "correct horse battery"
 SLOW_SMTP_SECONDS = 0.3  # the registration step's mail server answers this slowly
-SETTINGS = {
-    "ARGON2_TIME_COST": "1",  # cheap password hashing: the build stays fast
-    "ARGON2_MEMORY_COST": "1024",
+SETTINGS = {  # on top of guide.live.FAST_HASHING (cheap password hashing: a fast build)
     "NEWSLETTER_BATCH_SIZE": "2",  # three subscribers: two batches, two tasks
     "TASK_RETRY_BASE_SECONDS": "0.2",  # the retry comes 0.2 s after the failure
     "SCHEDULER_POLL_SECONDS": "0.1",
@@ -148,11 +147,11 @@ class Recorder:
 
 def record() -> dict[str, str]:
     """Run the demo app through every pattern; one Markdown snippet per name."""
-    from guide.live import demo_stack
 
     out: dict[str, str] = {}
     arrivals: list[float] = []  # when each message reached the SMTP sink
-    with demo_stack(SETTINGS, on_mail=lambda _: arrivals.append(time.perf_counter())) as stack:
+    settings = FAST_HASHING | SETTINGS
+    with demo_stack(settings, on_mail=lambda _: arrivals.append(time.perf_counter())) as stack:
         rec = Recorder(stack)
         rec.register("admin")
         stack.make_admin("admin")

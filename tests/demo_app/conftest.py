@@ -16,11 +16,9 @@ from demo_app.admin import set_admin
 from demo_app.config import get_settings
 from demo_app.mailbox import MailSink
 from demo_app.main import create_app
-from guide.live import demo_env
+from guide.live import FAST_HASHING, PASSWORD, demo_env
 
-FAST_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}
 QUIET_SCHEDULER = {"SCHEDULER_ENABLED": "false"}
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
