@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 export NO_MKDOCS_2_WARNING := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install run tour read serve worker test lint docs docs-build notebooks bench lock clean
+.PHONY: install run tour read serve worker test check lint types docs docs-build notebooks bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,18 @@ serve: install  ## the demo app on 127.0.0.1:8000 (Swagger UI at /docs)
 worker: install  ## Redis (embedded if REDIS_URL is unset), a Celery worker and beat
 	$(BIN)/python -m guide worker
 
-test: install  ## lint, then the whole suite
+test: lint types  ## lint, types, then the whole suite (real servers included)
+	$(BIN)/python -m pytest
+
+check: lint types  ## the fast inner loop: lint, types and every test that starts no server
+	GUIDE_CHECK=1 $(BIN)/python -m pytest -m "not live" -q
+
+lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+
+types: install
+	$(BIN)/mypy
 
 docs: install  ## serve the docs site on 127.0.0.1:8001
 	$(BIN)/mkdocs serve -a 127.0.0.1:8001

@@ -11,20 +11,15 @@ import argparse
 import importlib
 import os
 import re
-import shutil
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from guide import sections as content
+from guide.console import is_plain, make_console, output
 
 if TYPE_CHECKING:
-    from rich.console import Console
     from rich.text import Text
-
-MAX_WIDTH = 120
-PIPE_WIDTH = 100
 
 COMMANDS_HELP = """\
 commands:
@@ -81,7 +76,7 @@ def read(argv: list[str]) -> int:
     from guide.render import render_section
     from guide.snippets import SnippetError
 
-    plain = _plain(args.plain)
+    plain = is_plain(args.plain)
     try:
         parts = [render_section(section, plain=plain) for section in chosen]
     except SnippetError as error:
@@ -89,12 +84,12 @@ def read(argv: list[str]) -> int:
         return 1
     pages = [block for part in parts for block in (part, Rule(style="dim"))][:-1]
     if len(chosen) > 1 and sys.stdout.isatty() and not args.plain:
-        console = _console(plain)
+        console = make_console(plain)
         os.environ.setdefault("LESS", "-R")  # let less show the colours
         with console.pager(styles=not plain):
             console.print(*pages)
         return 0
-    with _output(plain) as console:
+    with output(plain) as console:
         console.print(*pages)
     return 0
 
@@ -112,7 +107,7 @@ def list_sections(argv: list[str]) -> int:
     for section in content.load():
         table.add_row(str(section.number), section.slug, section.title)
     prog = parser.prog.removesuffix(" list")
-    with _output(_plain(args.plain)) as console:
+    with output(is_plain(args.plain)) as console:
         console.print(table)
         console.print(f"Read one: {prog} 6  or  {prog} error-handling", style="dim")
     return 0
@@ -133,7 +128,7 @@ def search(argv: list[str]) -> int:
 
     sections = content.load()
     found = found_in = 0
-    with _output(_plain(args.plain)) as console:
+    with output(is_plain(args.plain)) as console:
         for section in sections:
             lines = without_comments(expand(section.source())).splitlines()
             hits = {number for number, line in enumerate(lines) if pattern.search(line)}
@@ -227,41 +222,6 @@ def _plain_option(parser: argparse.ArgumentParser) -> None:
         help="plain text, without colours or pager (output is plain anyway when piped or "
         "NO_COLOR is set)",
     )
-
-
-def _plain(asked: bool) -> bool:
-    return asked or bool(os.environ.get("NO_COLOR")) or not sys.stdout.isatty()
-
-
-def _console(plain: bool) -> Console:
-    from rich.console import Console
-
-    if plain:
-        return Console(
-            width=_width(), no_color=True, force_terminal=False, highlight=False, emoji=False
-        )
-    return Console(width=_width(), highlight=False)
-
-
-@contextmanager
-def _output(plain: bool) -> Iterator[Console]:
-    """A console for stdout; in plain mode, its lines come out without trailing spaces."""
-    console = _console(plain)
-    if not plain:
-        yield console
-        return
-    with console.capture() as captured:
-        yield console
-    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
-
-
-def _width() -> int:
-    """COLUMNS if set; else the terminal's width up to MAX_WIDTH; else PIPE_WIDTH."""
-    if os.environ.get("COLUMNS", "").isdigit():
-        return int(os.environ["COLUMNS"])
-    if sys.stdout.isatty():
-        return min(shutil.get_terminal_size().columns, MAX_WIDTH)
-    return PIPE_WIDTH
 
 
 def _menu(sections: list[content.Section]) -> str:

@@ -23,7 +23,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from guide.cli import _console, _plain
+from guide.console import is_plain, make_console
 from guide.live import FAST_HASHING, PASSWORD, DemoStack, demo_stack
 
 SLOW_MAIL = 0.3  # seconds the local mail server waits before taking each email (step 1)
@@ -255,12 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plain", action="store_true", help="plain text, no colours")
     parser.add_argument("--fast", action="store_true", help="no pauses between the steps")
     args = parser.parse_args(argv)
-    plain = _plain(args.plain)
+    plain = is_plain(args.plain)
     fast = args.fast or bool(os.environ.get("GUIDE_TOUR_FAST")) or not sys.stdout.isatty()
     began = time.perf_counter()
     try:
         with demo_stack(FAST_HASHING) as stack:
-            tour = Tour(stack, _console(plain), plain, pause=0 if fast else PAUSE)
+            tour = Tour(stack, make_console(plain), plain, pause=0 if fast else PAUSE)
             tour.show(
                 f"The demo app is running at {stack.url}, with a temporary database "
                 "and a local mail server.",

@@ -18,6 +18,8 @@ from guide.worker import celery_stack, children
 from tests.celery.conftest import add_runs
 from tests.demo_app.test_live_reliability import admin_headers, query, register, wait_until
 
+pytestmark = pytest.mark.live
+
 RUN_OF = "SELECT status, attempt FROM task_runs WHERE name=? AND args LIKE ?"
 
 

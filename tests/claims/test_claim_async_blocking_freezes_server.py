@@ -9,6 +9,8 @@ import pytest
 
 from guide.live import LiveServer
 
+pytestmark = pytest.mark.live
+
 CLAIM = "async-blocking-freezes-server"
 TASK_SECONDS = 1.0
 

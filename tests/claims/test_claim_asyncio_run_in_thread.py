@@ -12,6 +12,8 @@ import pytest
 
 from guide.live import LiveServer
 
+pytestmark = pytest.mark.live
+
 CLAIM = "asyncio-run-in-thread"
 APP = "guide.examples.asyncio_run_in_thread:app"
 WHERE = re.compile(r": on (?P<loop>.+), in (?P<thread>.+)$")

@@ -5,7 +5,11 @@ connection, and runs to the end."""
 import socket
 import struct
 
+import pytest
+
 from guide.live import LiveServer
+
+pytestmark = pytest.mark.live
 
 CLAIM = "client-disconnect-keeps-tasks"
 TASK_SECONDS = 1.0

@@ -8,6 +8,8 @@ import pytest
 
 from guide.live import LiveServer
 
+pytestmark = pytest.mark.live
+
 CLAIM = "failure-stops-later-tasks"
 
 

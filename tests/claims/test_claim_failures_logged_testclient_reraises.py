@@ -10,6 +10,8 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from guide.examples import failing_task_stops_the_rest as example
 from guide.live import LiveServer
 
+pytestmark = pytest.mark.live
+
 CLAIM = "failures-logged-testclient-reraises"
 
 

@@ -5,8 +5,11 @@ same keep-alive connection goes on serving the client's next requests."""
 import time
 
 import httpx
+import pytest
 
 from guide.live import LiveServer
+
+pytestmark = pytest.mark.live
 
 CLAIM = "no-task-timeout"
 TASK_SECONDS = 3.0  # longer than this suite can wait for; FACTS saw 40 s tasks finish

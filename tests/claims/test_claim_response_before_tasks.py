@@ -5,9 +5,12 @@ task has finished."""
 import time
 
 import httpx
+import pytest
 
 from guide.examples import basic_add_task
 from guide.live import LiveServer
+
+pytestmark = pytest.mark.live
 
 CLAIM = "response-before-tasks"
 TASK_SECONDS = 1.0

@@ -9,6 +9,8 @@ import pytest
 
 from guide.live import LiveServer
 
+pytestmark = pytest.mark.live
+
 CLAIM = "sequential-in-request"
 TASK_SECONDS = 0.5
 STEPS = ["resize", "thumbnail", "notify"]

@@ -7,8 +7,11 @@ import signal
 import time
 
 import httpx
+import pytest
 
 from guide.live import LiveServer
+
+pytestmark = pytest.mark.live
 
 CLAIM = "shutdown-waits"
 APP = "guide.examples.shutdown_waits:app"

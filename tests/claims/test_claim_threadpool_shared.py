@@ -10,6 +10,8 @@ import pytest
 
 from guide.live import LiveServer
 
+pytestmark = pytest.mark.live
+
 CLAIM = "threadpool-shared"
 TASK_SECONDS = 2.0
 THREADS = 4  # the example lowers the pool from 40 so four requests fill it

@@ -8,6 +8,8 @@ import pytest
 from guide.live import demo_stack
 from tests.demo_app.conftest import FAST_HASHING, PASSWORD
 
+pytestmark = pytest.mark.live
+
 SLOW_SMTP = 1.0
 
 

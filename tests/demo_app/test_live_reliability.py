@@ -7,10 +7,13 @@ import sqlite3
 import time
 
 import httpx
+import pytest
 
 from guide import sections
 from guide.live import demo_stack
 from tests.demo_app.conftest import FAST_HASHING, PASSWORD
+
+pytestmark = pytest.mark.live
 
 QUICK_RECOVERY = FAST_HASHING | {
     "SCHEDULER_POLL_SECONDS": "0.2",

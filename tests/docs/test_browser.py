@@ -18,6 +18,8 @@ from guide.sections import load
 from tests.conftest import require
 from tests.docs.conftest import REPO
 
+pytestmark = pytest.mark.live
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts" / "docs"
 FLAGS = [

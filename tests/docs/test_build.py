@@ -10,8 +10,12 @@ import html
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from guide.sections import load
 from tests.docs.conftest import REPO, Site
+
+pytestmark = pytest.mark.live
 
 TAGS = re.compile(r"<[^>]+>")
 ASSET = re.compile(r"<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)=\"(?P<url>[^\"]+)\"")

@@ -169,6 +169,7 @@ def test_reading_never_imports_the_web_stack(guide, content, args):
     assert not imported & WEB_STACK
 
 
+@pytest.mark.live  # builds and installs a wheel: slow
 def test_a_wheel_installed_outside_the_repo_lists_the_ten_sections(tmp_path: Path):
     source = _mkdir(tmp_path / "source")
     for name in ("pyproject.toml", "README.md"):

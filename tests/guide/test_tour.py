@@ -12,6 +12,8 @@ import pytest
 
 from tests.guide.conftest import REPO
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def tour() -> tuple[subprocess.CompletedProcess[str], float]:
