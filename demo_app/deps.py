@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import jwt
-from fastapi import BackgroundTasks, Depends, HTTPException, status
+from fastapi import BackgroundTasks, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from demo_app.db import get_session
 from demo_app.models import User
 from demo_app.security import decode_access_token
-from demo_app.tasks.runs import TaskQueue
+from demo_app.tasks.runs import Dispatch, TaskQueue
 
 # --8<-- [start:session_dep]
 # scope="function": the session closes when the endpoint returns, before the response is
@@ -53,9 +53,19 @@ async def get_admin(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(get_admin)]
 
 
+def get_dispatch(request: Request) -> Dispatch:
+    """The task backend the app chose at start-up: this process, or Celery."""
+    return request.app.state.dispatch
+
+
+DispatchDep = Annotated[Dispatch, Depends(get_dispatch)]
+
+
 # --8<-- [start:task_queue_dep]
-async def get_task_queue(background_tasks: BackgroundTasks, session: SessionDep) -> TaskQueue:
-    return TaskQueue(background_tasks, session)
+async def get_task_queue(
+    background_tasks: BackgroundTasks, session: SessionDep, dispatch: DispatchDep
+) -> TaskQueue:
+    return TaskQueue(background_tasks, session, dispatch)
 
 
 Tasks = Annotated[TaskQueue, Depends(get_task_queue)]

@@ -14,6 +14,7 @@ from demo_app.config import get_settings
 from demo_app.limits import UploadSizeLimit
 from demo_app.logs import setup_logging
 from demo_app.middleware import RequestContextMiddleware
+from demo_app.tasks.backend import choose_dispatch
 from demo_app.tasks.scheduler import Scheduler
 
 
@@ -23,10 +24,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     setup_logging(settings.log_format, settings.log_level)
     db.configure(settings.database_url)
     await db.create_tables()
+    # The task backend, once: in this process, or Celery (loaded now, not in a request).
+    app.state.dispatch = choose_dispatch(settings)
     # In Celery mode, beat and the broker do the scheduler's jobs (tasks/celery_app.py).
     inprocess = settings.task_backend == "inprocess"
-    if not inprocess:
-        import demo_app.tasks.celery_app  # noqa: F401  (load Celery now, not in a request)
     app.state.scheduler = Scheduler() if settings.scheduler_enabled and inprocess else None
     if app.state.scheduler:
         await app.state.scheduler.start()

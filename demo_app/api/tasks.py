@@ -10,9 +10,8 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, status
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from demo_app.deps import AdminUser, SessionDep
+from demo_app.deps import AdminUser, DispatchDep, SessionDep
 from demo_app.models import RequestRecord, TaskRun, utcnow
-from demo_app.tasks.runs import dispatch
 
 router = APIRouter(tags=["tasks"])
 
@@ -106,7 +105,11 @@ async def task_stats(admin: AdminUser, session: SessionDep):
     "/tasks/{run_id}/retry", response_model=TaskRunPublic, status_code=status.HTTP_202_ACCEPTED
 )
 async def retry_run(
-    run_id: str, admin: AdminUser, session: SessionDep, background_tasks: BackgroundTasks
+    run_id: str,
+    admin: AdminUser,
+    session: SessionDep,
+    background_tasks: BackgroundTasks,
+    dispatch: DispatchDep,
 ):
     run = await session.get(TaskRun, run_id)
     if run is None:

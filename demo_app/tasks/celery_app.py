@@ -1,7 +1,8 @@
 """The same tasks on Celery and Redis: `celery -A demo_app.tasks.celery_app worker`.
 
 With TASK_BACKEND=celery the routes still write a `TaskRun` row in the request's transaction;
-after the response, `send_to_celery` puts the run's id (and nothing else) on the queue. A
+the app's dispatch is `dispatch_celery` (tasks/backend.py), so after the response
+`send_to_celery` puts the run's id (and nothing else) on the queue. A
 worker's `execute_run` calls the same `run_task` as the in-process path, so there is no second
 copy of any task, and the run records, stats and timelines are the same in both modes.
 
@@ -25,12 +26,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import uuid
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery import Celery
+from fastapi import BackgroundTasks
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
@@ -39,7 +40,6 @@ from demo_app import db
 from demo_app.config import get_settings
 from demo_app.logs import setup_logging
 from demo_app.models import TaskRun, utcnow
-from demo_app.tasks import runs
 from demo_app.tasks.runs import TASKS, new_run, run_task
 
 log = logging.getLogger("demo_app.tasks")
@@ -90,7 +90,7 @@ celery_app.conf.update(
 # pooled connections belong to the loop that opened them, so both live as long as the process.
 # (asyncio.run per task would work too, at the cost of a new engine and connection per task.)
 # A prefork pool process is forked before its first task, so nothing is shared with the parent
-# but the module's INSTANCE_ID: each pool process takes its own, so `claimed_by` names it.
+# (and `runs.instance_id()` gives each pool process its own id, so `claimed_by` names it).
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_pid: int | None = None
 
@@ -99,7 +99,6 @@ def run_async(coro: Coroutine[Any, Any, Any]) -> Any:
     global _loop, _loop_pid
     if _loop is None or _loop_pid != os.getpid():
         _loop, _loop_pid = asyncio.new_event_loop(), os.getpid()
-        runs.INSTANCE_ID = uuid.uuid4().hex
         setup_logging(settings.log_format, settings.log_level)
         db.configure(settings.database_url)
         _loop.run_until_complete(db.create_tables())
@@ -158,6 +157,15 @@ def execute_run(self, run_id: str) -> str:
 
 
 # --8<-- [end:execute_run]
+
+
+# --8<-- [start:dispatch_celery]
+def dispatch_celery(background_tasks: BackgroundTasks, run_id: str) -> None:
+    """After the response, so after the route's commit: send it to a Celery worker."""
+    background_tasks.add_task(send_to_celery, run_id)
+
+
+# --8<-- [end:dispatch_celery]
 
 
 # --8<-- [start:send_to_celery]

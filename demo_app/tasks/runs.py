@@ -2,9 +2,10 @@
 
 `TaskQueue.add_task(func, *args)` has the signature of `BackgroundTasks.add_task`. It writes
 a `TaskRun` row in the request's own session (committed with the request's transaction,
-the outbox idea) and schedules `run_task(run_id)` for after the response: in this process,
-or (TASK_BACKEND=celery) on a Celery worker, sent only the run id (`dispatch`). `run_task`
-claims the row, calls the registered function with the stored arguments, and records the outcome.
+the outbox idea) and hands its id to the app's `dispatch`, which schedules it for after the
+response: `dispatch_inprocess` here, or (TASK_BACKEND=celery) `dispatch_celery`, which sends
+the id to a Celery worker (tasks/backend.py chooses, once, at start-up). `run_task` claims
+the row, calls the registered function with the stored arguments, and records the outcome.
 It never raises, so one failing task does not stop the tasks after it.
 """
 
@@ -12,18 +13,20 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import time
 import traceback
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import anyio.to_thread
 from fastapi import BackgroundTasks
 from sqlalchemy import update
 from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from demo_app import db
 from demo_app.config import get_settings
@@ -32,11 +35,26 @@ from demo_app.models import TaskRun, utcnow
 
 log = logging.getLogger("demo_app.tasks")
 
-# This process. Runs it claims carry the id; its heartbeat tells others it is alive.
-INSTANCE_ID = uuid.uuid4().hex
 TASKS: dict[str, Callable[..., Any]] = {}
 SECRET_WORDS = ("password", "secret", "token")
 RUNNABLE = ("queued", "retrying", "interrupted")
+
+
+# Schedules a recorded run for after the response: `dispatch_inprocess` or `dispatch_celery`.
+Dispatch = Callable[[BackgroundTasks, str], None]
+
+
+def instance_id() -> str:
+    """This process. Runs it claims carry the id; its heartbeat tells others it is alive.
+
+    One per process id: a Celery pool process, forked from its worker, gets its own.
+    """
+    return _instance_id(os.getpid())
+
+
+@cache
+def _instance_id(pid: int) -> str:
+    return uuid.uuid4().hex
 
 
 class NoRetry(ValueError):
@@ -65,7 +83,7 @@ def new_run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> TaskRun:
         name=func.__name__,
         args=stored_arguments(func, args, kwargs),
         request_id=current_request_id(),
-        claimed_by=INSTANCE_ID,
+        claimed_by=instance_id(),
     )
 
 
@@ -73,36 +91,30 @@ def new_run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> TaskRun:
 class TaskQueue:
     """What routes use to schedule work for after the response."""
 
-    def __init__(self, background_tasks: BackgroundTasks, session) -> None:
+    def __init__(
+        self, background_tasks: BackgroundTasks, session: AsyncSession, dispatch: Dispatch
+    ) -> None:
         self.background_tasks = background_tasks
         self.session = session
+        self.dispatch = dispatch  # in this process or on Celery: chosen at start-up
 
     def add_task(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> TaskRun:
         run = new_run(func, *args, **kwargs)
         self.session.add(run)  # committed by the route, with everything else
-        dispatch(self.background_tasks, run.id)
+        self.dispatch(self.background_tasks, run.id)
         return run
 
 
 # --8<-- [end:task_queue]
 
 
-# --8<-- [start:dispatch]
-def dispatch(background_tasks: BackgroundTasks, run_id: str) -> None:
-    """After the response, so after the route's commit: run it here, or send it to Celery."""
-    if get_settings().task_backend == "celery":
-        # --8<-- [start:dispatch_celery]
-        from demo_app.tasks.celery_app import send_to_celery  # Celery loads in Celery mode only
-
-        background_tasks.add_task(send_to_celery, run_id)
-        # --8<-- [end:dispatch_celery]
-    else:
-        # --8<-- [start:dispatch_inprocess]
-        background_tasks.add_task(run_task, run_id)
-        # --8<-- [end:dispatch_inprocess]
+# --8<-- [start:dispatch_inprocess]
+def dispatch_inprocess(background_tasks: BackgroundTasks, run_id: str) -> None:
+    """After the response, so after the route's commit: run it in this process."""
+    background_tasks.add_task(run_task, run_id)
 
 
-# --8<-- [end:dispatch]
+# --8<-- [end:dispatch_inprocess]
 
 
 def backoff(attempt: int) -> timedelta:
@@ -127,7 +139,7 @@ async def claim(session, run_id: str) -> bool:
             attempt=TaskRun.attempt + 1,
             started_at=utcnow(),
             next_attempt_at=None,
-            claimed_by=INSTANCE_ID,
+            claimed_by=instance_id(),
         )
     )
     await session.commit()

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from demo_app import db
 from demo_app.config import get_settings
 from demo_app.models import AppInstance, SchedulerLock, TaskRun, utcnow
-from demo_app.tasks.runs import INSTANCE_ID, new_run, run_task
+from demo_app.tasks.runs import instance_id, new_run, run_task
 from demo_app.tasks.worker import cleanup_old_data
 
 log = logging.getLogger("demo_app.scheduler")
@@ -28,7 +28,8 @@ log = logging.getLogger("demo_app.scheduler")
 
 async def heartbeat() -> None:
     async with db.session() as session:
-        instance = await session.get(AppInstance, INSTANCE_ID) or AppInstance(id=INSTANCE_ID)
+        me = instance_id()
+        instance = await session.get(AppInstance, me) or AppInstance(id=me)
         instance.heartbeat_at = utcnow()
         session.add(instance)
         await session.commit()
@@ -90,12 +91,12 @@ async def acquire_lease(name: str, seconds: float) -> bool:
         taken = await session.exec(
             update(SchedulerLock)
             .where(col(SchedulerLock.name) == name, col(SchedulerLock.expires_at) <= now)
-            .values(holder=INSTANCE_ID, expires_at=expires)
+            .values(holder=instance_id(), expires_at=expires)
         )
         if taken.rowcount == 1:
             await session.commit()
             return True
-        session.add(SchedulerLock(name=name, holder=INSTANCE_ID, expires_at=expires))
+        session.add(SchedulerLock(name=name, holder=instance_id(), expires_at=expires))
         try:
             await session.commit()
         except IntegrityError:  # the row exists and its lease has not expired
@@ -107,7 +108,7 @@ async def shorten_lease(name: str, until) -> None:
     async with db.session() as session:
         await session.exec(
             update(SchedulerLock)
-            .where(col(SchedulerLock.name) == name, col(SchedulerLock.holder) == INSTANCE_ID)
+            .where(col(SchedulerLock.name) == name, col(SchedulerLock.holder) == instance_id())
             .values(expires_at=until)
         )
         await session.commit()
@@ -196,5 +197,5 @@ class Scheduler:
         )
         self._loop = None
         async with db.session() as session:  # gone: our unfinished runs may be taken now
-            await session.exec(delete(AppInstance).where(col(AppInstance.id) == INSTANCE_ID))
+            await session.exec(delete(AppInstance).where(col(AppInstance.id) == instance_id()))
             await session.commit()

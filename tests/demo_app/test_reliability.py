@@ -7,7 +7,7 @@ import pytest
 from demo_app.config import get_settings
 from demo_app.models import AuditLog, EmailDelivery, TaskRun
 from demo_app.tasks import scheduler
-from demo_app.tasks.runs import INSTANCE_ID, run_task
+from demo_app.tasks.runs import instance_id, run_task
 from tests.demo_app.conftest import admin_headers, register, rows, user_headers
 
 
@@ -125,7 +125,7 @@ async def test_runs_of_a_process_that_died_are_interrupted_then_rerun(client, ma
     assert len(mail.to("ann@example.com")) == 1  # the key was recorded: not sent twice
     # our own running runs are left alone while our heartbeat is fresh
     async with db.session() as session:
-        await session.exec(update(TaskRun).values(status="running", claimed_by=INSTANCE_ID))
+        await session.exec(update(TaskRun).values(status="running", claimed_by=instance_id()))
         await session.commit()
     assert await scheduler.recover_interrupted() == 0
 

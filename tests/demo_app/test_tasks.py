@@ -7,7 +7,7 @@ import pytest
 from demo_app import db
 from demo_app.models import Achievement, AuditLog, Item, TaskRun, User, utcnow
 from demo_app.tasks import worker
-from demo_app.tasks.runs import TaskQueue, stored_arguments
+from demo_app.tasks.runs import TaskQueue, dispatch_inprocess, stored_arguments
 from tests.demo_app.conftest import rows
 
 
@@ -119,7 +119,7 @@ def test_secrets_are_never_stored_as_task_arguments():
 
     with pytest.raises(ValueError, match="never pass secrets"):
         stored_arguments(reset_password, ("a@example.com", "hunter2"), {})
-    queue = TaskQueue(background_tasks=None, session=None)
+    queue = TaskQueue(background_tasks=None, session=None, dispatch=dispatch_inprocess)
     with pytest.raises(ValueError, match="not a registered task"):
         queue.add_task(reset_password, "a@example.com", "x")
 
