@@ -22,7 +22,7 @@ import httpx
 
 from guide import sections
 from guide.live import FAST_HASHING, PASSWORD, DemoStack, LiveServer, demo_stack
-from guide.worker import RedisServer, celery_stack
+from guide.live.celery import RedisServer, celery_stack
 
 UVICORN_LINE = re.compile(r"^(INFO|WARNING|ERROR):\s{2,}")
 CELERY_LINE = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+: \w+/\w+")  # [date time: INFO/MainProcess]

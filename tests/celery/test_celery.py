@@ -14,7 +14,7 @@ from celery import Celery
 
 from demo_app.models import TaskRun, utcnow
 from guide.live import LiveServer
-from guide.worker import celery_stack, children
+from guide.live.celery import celery_stack, children
 from tests.celery.conftest import add_runs
 from tests.demo_app.test_live_reliability import admin_headers, query, register, wait_until
 

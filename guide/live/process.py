@@ -1,8 +1,9 @@
-"""Start real servers on loopback for the tour, the notebooks and the tests.
+"""Child processes on loopback whose output is kept, and cursors that read it once.
 
-`LiveServer` runs `uvicorn APP` in a child process on a free 127.0.0.1 port and keeps
-every line it prints, so callers can show (or assert) what the background tasks did.
-`demo_stack()` adds a temporary database and a local SMTP sink around the demo app.
+`LiveServer` runs `uvicorn APP` (or, in subclasses, another command) on a free 127.0.0.1
+port and keeps every line it prints, so callers can show (or assert) what it did.
+`Cursor` reads a list that another thread appends to: each look returns what came since
+the last one, and nothing is skipped, however long the caller takes to show it.
 """
 
 from __future__ import annotations
@@ -12,19 +13,34 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from typing import Generic, TypeVar
 
-from demo_app.mailbox import MailSink, free_port
+from demo_app.mailbox import free_port
 
 READY = "Uvicorn running on"
-FAST_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}  # a demo, not a vault
-PASSWORD = "correct horse battery"  # every demo user's, in the tour, notebooks and tests
+T = TypeVar("T")
+
+
+class Cursor(Generic[T]):
+    """Where a reader of a growing list stopped (by default: at its end, now)."""
+
+    def __init__(self, items: list[T], start: int | None = None) -> None:
+        self.items = items
+        self.position = len(items) if start is None else start
+
+    def new(self) -> list[T]:
+        """The items added since the last look. The cursor moves past exactly these: an
+        item appended while the caller shows them comes with the next look."""
+        fresh = self.items[self.position :]
+        self.position += len(fresh)
+        return fresh
+
+    def peek(self) -> list[T]:
+        """The items a `new()` would return now, without moving."""
+        return self.items[self.position :]
 
 
 class LiveServer:
@@ -115,6 +131,24 @@ class LiveServer:
                     raise TimeoutError(f"no line matching {pattern!r} after {timeout}s")
                 self._changed.wait(min(left, 0.1))
 
+    def wait_for_lines(
+        self, pattern: str, count: int, timeout: float = 10.0, start: int = 0
+    ) -> list[str]:
+        """At least `count` lines (from index `start`) matching `pattern`, waiting for them."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [line for line in self.lines[start:] if regex.search(line)]
+                left = deadline - time.monotonic()
+                if len(found) >= count:
+                    return found
+                if left <= 0 or self._eof:
+                    raise TimeoutError(
+                        f"{len(found)} of {count} lines matching {pattern!r} after {timeout}s"
+                    )
+                self._changed.wait(min(left, 0.1))
+
     def signal(self, sig: int) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(sig)
@@ -146,72 +180,3 @@ class LiveServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def demo_env(workdir: Path, smtp_port: int | None) -> dict[str, str]:
-    """Embedded defaults for a throwaway demo app: its own database, uploads and mail."""
-    env = {
-        "ENVIRONMENT": "development",
-        "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'demo.db'}",
-        "UPLOAD_DIR": str(workdir / "uploads"),
-        "SECRET_KEY": "live-demo-secret-key-not-for-production-use",
-    }
-    if smtp_port is not None:
-        env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port)}
-    return env
-
-
-@dataclass
-class DemoStack:
-    server: LiveServer
-    mail: MailSink
-    workdir: Path
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def make_admin(self, username: str) -> None:
-        """`python -m demo_app make-admin USERNAME` against this stack's database."""
-        subprocess.run(
-            [sys.executable, "-m", "demo_app", "make-admin", username],
-            env=self.server.env,
-            check=True,
-            capture_output=True,
-        )
-
-    def restart(self, **kwargs) -> LiveServer:
-        """A new server process on the same database, mail sink and port."""
-        self.server = LiveServer(
-            self.server.app,
-            env=self.server.env,
-            args=self.server.args,
-            port=self.server.port,
-            **kwargs,
-        ).start()
-        return self.server
-
-
-@contextmanager
-def demo_stack(
-    env: Mapping[str, str] | None = None,
-    *,
-    args: Sequence[str] = (),
-    echo: bool = False,
-    on_mail=None,
-) -> Iterator[DemoStack]:
-    """The demo app on a free port with a fresh database and a local SMTP sink."""
-    with (
-        tempfile.TemporaryDirectory(prefix="guide-demo-") as tmp,
-        MailSink(on_message=on_mail) as sink,
-    ):
-        workdir = Path(tmp)
-        server_env = demo_env(workdir, sink.port) | dict(env or {})
-        stack = DemoStack(
-            LiveServer("demo_app.main:app", env=server_env, args=args, echo=echo), sink, workdir
-        )
-        stack.server.start()
-        try:
-            yield stack
-        finally:
-            stack.server.stop()

@@ -4,7 +4,7 @@ With no REDIS_URL (nor CELERY_BROKER_URL) set, it starts the redis-server that t
 wheel ships, on 127.0.0.1:6379 when that port is free (the app's default REDIS_URL), else on
 a free port it prints. Then two worker processes on one queue (scale-out: add more with
 --workers) and beat. Ctrl-C stops the workers (a warm shutdown: running tasks finish), then
-beat, then Redis. The tests start the same processes through the same classes.
+beat, then Redis.
 
 `celery_stack()` puts a throwaway demo app (TASK_BACKEND=celery) and its workers on a given
 Redis: for the tests and the notebooks.
@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from demo_app.mailbox import free_port
-from guide.live import FAST_HASHING, DemoStack, LiveServer, demo_stack
+from guide.live.process import LiveServer
+from guide.live.stack import FAST_HASHING, DemoStack, demo_stack
 
 CELERY_APP = "demo_app.tasks.celery_app"
 # Faster start, less chatter: workers on one queue need no gossip, mingle or heartbeats.
@@ -64,7 +65,7 @@ class RedisServer(LiveServer):
         return f"redis://127.0.0.1:{self.port}/{db}"
 
 
-class CeleryWorker(LiveServer):
+class CeleryWorkerProcess(LiveServer):
     """`celery -A demo_app.tasks.celery_app worker`: prefork, one pool process by default."""
 
     ready = r"@\S+ ready\."
@@ -151,7 +152,7 @@ _databases = itertools.count(1)
 class CeleryStack:
     app: DemoStack
     redis_url: str
-    workers: list[CeleryWorker] = field(default_factory=list)
+    workers: list[CeleryWorkerProcess] = field(default_factory=list)
     beat: CeleryBeat | None = None
 
     @property
@@ -162,9 +163,9 @@ class CeleryStack:
     def mail(self):
         return self.app.mail
 
-    def worker(self, name: str, **kwargs) -> CeleryWorker:
+    def worker(self, name: str, **kwargs) -> CeleryWorkerProcess:
         """Start one more worker process on this stack's queue."""
-        worker = CeleryWorker(name, env=self.app.server.env, **kwargs).start(timeout=60)
+        worker = CeleryWorkerProcess(name, env=self.app.server.env, **kwargs).start(timeout=60)
         self.workers.append(worker)
         return worker
 
@@ -183,7 +184,7 @@ def celery_stack(
     with demo_stack(env) as app, ExitStack() as cleanup:
         stack = CeleryStack(app, redis_url)
         full_env = app.server.env
-        stack.workers = [CeleryWorker(f"w{n}", env=full_env) for n in range(1, workers + 1)]
+        stack.workers = [CeleryWorkerProcess(f"w{n}", env=full_env) for n in range(1, workers + 1)]
         if beat:
             stack.beat = CeleryBeat(app.workdir / "celerybeat-schedule", env=full_env)
         processes = [*stack.workers, *([stack.beat] if stack.beat else [])]
@@ -234,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
                 redis = RedisServer(workdir.name, port=port, echo=True).start()
                 env["REDIS_URL"] = redis.redis_url()
             for n in range(1, args.workers + 1):
-                celery.append(CeleryWorker(f"worker{n}", concurrency=args.concurrency, **echo))
+                name = f"worker{n}"
+                celery.append(CeleryWorkerProcess(name, concurrency=args.concurrency, **echo))
             if not args.no_beat:
                 VAR_DIR.mkdir(exist_ok=True)
                 celery.append(CeleryBeat(VAR_DIR / "celerybeat-schedule", **echo))

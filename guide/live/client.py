@@ -1,0 +1,210 @@
+"""One way to drive a running demo app: tagged calls, and one way to wait for their tasks.
+
+Every call carries an `X-Request-ID` (the caller's name for it, or `TAG-N`); the server's
+own id for the request comes back in the response's `X-Request-ID` header.
+`wait_for_tasks(response)` returns once every task run of that request is finished
+(succeeded, failed or dead), read from the app's own run records in its database, so the
+waiting adds no requests to the app's log. It then also waits until the run's last log
+line has reached the console we keep, so whatever a task printed is there to show.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from guide.live.process import LiveServer
+from guide.live.stack import PASSWORD, DemoStack
+
+API = "/api/v1"
+FINISHED = ("succeeded", "failed", "dead")  # a run in any other status may still run
+# run_task's last line for a finished run: `task send_welcome_email succeeded (attempt 1 ...)`
+ENDED = r"task \S+ (succeeded|failed|dead) \(attempt"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One task run, as the app recorded it."""
+
+    id: str
+    name: str
+    status: str
+    attempt: int
+    queued_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+class RunRecords:
+    """The app's request records and task runs, read straight from its database."""
+
+    def __init__(self, database_url: str) -> None:
+        from sqlalchemy import create_engine
+
+        if not database_url.startswith("sqlite"):
+            raise ValueError(f"the harness reads SQLite databases only, not {database_url!r}")
+        self.engine = create_engine(database_url.replace("+aiosqlite", "", 1))
+
+    def of(self, request_id: str) -> tuple[bool, list[Run]]:
+        """Whether the request's response is recorded, and its runs in the order queued."""
+        from sqlalchemy import select
+
+        from demo_app.models import RequestRecord, TaskRun
+
+        runs, records = TaskRun.__table__.c, RequestRecord.__table__.c  # type: ignore[attr-defined]
+        columns = [getattr(runs, field) for field in Run.__dataclass_fields__]
+        with self.engine.connect() as conn:
+            recorded = conn.execute(
+                select(records.request_id).where(records.request_id == request_id)
+            ).first()
+            rows = conn.execute(
+                select(*columns).where(runs.request_id == request_id).order_by(runs.queued_at)
+            ).all()
+        return recorded is not None, [Run(*row) for row in rows]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class DemoClient:
+    """HTTP calls to one demo stack, and the wait for what they caused.
+
+    `outputs` names the processes whose console shows the tasks' lines: the app's server
+    (the default), or the Celery workers.
+    """
+
+    def __init__(
+        self,
+        stack: DemoStack,
+        *,
+        tag: str = "call",
+        timeout: float = 30.0,
+        outputs: Callable[[], Sequence[LiveServer]] | None = None,
+    ) -> None:
+        self.stack = stack
+        self.tag = tag
+        self.http = httpx.Client(base_url=stack.url, timeout=timeout)
+        self.records = RunRecords(stack.database_url)
+        self.outputs = outputs or (lambda: [self.stack.server])
+        self.tokens: dict[str, str] = {}
+        self._numbers = itertools.count(1)
+        self._first_line: dict[str, list[int]] = {}  # request id -> console length when sent
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        user: str | None = None,
+        request_id: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """One real HTTP request; `user` sends that user's token (see `login`)."""
+        tag = request_id or f"{self.tag}-{next(self._numbers)}"
+        sent_headers = {"X-Request-ID": tag, **(headers or {})}
+        if user is not None:
+            sent_headers["Authorization"] = f"Bearer {self.tokens[user]}"
+        first_lines = [len(process.lines) for process in self.outputs()]
+        response = self.http.request(method, path, headers=sent_headers, **kwargs)
+        self._first_line[request_id_of(response)] = first_lines
+        return response
+
+    def register(self, username: str, *, subscribe: bool = False, **kwargs: Any) -> httpx.Response:
+        payload = {
+            "username": username,
+            "email": f"{username}@example.com",
+            "password": PASSWORD,
+            "subscribe_newsletter": subscribe,
+        }
+        return self.call("POST", f"{API}/auth/register", json=payload, **kwargs)
+
+    def login(self, username: str, **kwargs: Any) -> httpx.Response:
+        """Log in; later calls with `user=username` carry the token."""
+        form = {"username": username, "password": PASSWORD}
+        response = self.call("POST", f"{API}/auth/login", data=form, **kwargs)
+        self.tokens[username] = response.raise_for_status().json()["access_token"]
+        return response
+
+    def make_admin(self, username: str = "admin") -> str:
+        """Register `username`, make it an admin, log it in; its tasks are over on return."""
+        registered = self.register(username).raise_for_status()
+        self.stack.make_admin(username)
+        logged_in = self.login(username)
+        self.wait_for_tasks(registered)
+        self.wait_for_tasks(logged_in)
+        return username
+
+    def finished_runs(self, request: httpx.Response | str) -> list[Run] | None:
+        """The request's task runs if every one is finished and has logged its last line;
+        None while any may still run. `request`: the response, or the server's request id.
+
+        A run is recorded finished just before its last line is logged: so once this
+        returns runs, the console holds everything the request's tasks printed."""
+        request_id = request if isinstance(request, str) else request_id_of(request)
+        recorded, runs = self.records.of(request_id)
+        if not recorded or not all(run.finished for run in runs):
+            return None
+        if runs and self._logged_ends(request_id) < len(runs):
+            return None
+        return runs
+
+    def wait_for_tasks(self, request: httpx.Response | str, timeout: float = 10.0) -> list[Run]:
+        """The request's task runs, once `finished_runs` has them."""
+        deadline = time.monotonic() + timeout
+        while (runs := self.finished_runs(request)) is None:
+            if time.monotonic() > deadline:
+                request_id = request if isinstance(request, str) else request_id_of(request)
+                _, runs = self.records.of(request_id)
+                busy = [f"{run.name}: {run.status}" for run in runs]
+                raise TimeoutError(f"request {request_id}: not finished after {timeout}s: {busy}")
+            time.sleep(0.02)
+        return runs
+
+    def _logged_ends(self, request_id: str) -> int:
+        """How many `task ... succeeded|failed|dead (attempt ...)` lines the request's runs
+        have printed since it was sent, on the consoles in `outputs`."""
+        processes = self.outputs()
+        starts = self._first_line.get(request_id, [0] * len(processes))
+        pattern = re.compile(re.escape(request_id) + r"\b.*" + ENDED)
+        return sum(
+            sum(1 for line in process.lines[start:] if pattern.search(line))
+            for process, start in zip(processes, starts, strict=False)
+        )
+
+    def timeline(self, request: httpx.Response | str, admin: str = "admin") -> list[dict]:
+        """The server's timeline of the request (an admin's view: see `make_admin`)."""
+        request_id = request if isinstance(request, str) else request_id_of(request)
+        path = f"{API}/requests/{request_id}/timeline"
+        return self.call("GET", path, user=admin).raise_for_status().json()
+
+    def close(self) -> None:
+        self.http.close()
+        self.records.close()
+
+    def __enter__(self) -> DemoClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def request_id_of(response: httpx.Response) -> str:
+    """The server's id for the request that got `response`."""
+    return response.headers.get("x-request-id") or response.request.headers["x-request-id"]
+
+
+def elapsed_ms(response: httpx.Response) -> float:
+    """How long the client waited for the whole response."""
+    return response.elapsed.total_seconds() * 1000
