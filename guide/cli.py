@@ -123,7 +123,7 @@ def search(argv: list[str]) -> int:
 
     from rich.text import Text
 
-    from guide.render import without_comments
+    from guide.markdown import without_comments
     from guide.snippets import expand
 
     sections = content.load()

@@ -1,11 +1,12 @@
 """The guide's Markdown, as mkdocs-material renders it, turned into rich renderables.
 
-Snippets are resolved first (guide.snippets), HTML comments dropped, then the text is cut
-into blocks at column 0: a code fence becomes Syntax (`title="..."` shown above it,
-`hl_lines` highlighted), a mermaid fence a panel with the diagram's source, `!!!`/`???`
-admonitions a Panel, a run of `=== "Tab"` blocks one labelled block per tab. Bodies of
-admonitions and tabs are parsed the same way, so they nest. Everything else goes to
-rich's own Markdown (headings, paragraphs, lists, tables, quotes).
+Snippets are resolved first (guide.snippets), HTML comments dropped (guide.markdown), then
+the text is cut into blocks at column 0: a code fence (found by guide.markdown) becomes
+Syntax (`title="..."` shown above it, `hl_lines` highlighted), a mermaid fence a panel with
+the diagram's source, `!!!`/`???` admonitions a Panel, a run of `=== "Tab"` blocks one
+labelled block per tab. Bodies of admonitions and tabs are parsed the same way, so they
+nest. Everything else goes to rich's own Markdown (headings, paragraphs, lists, tables,
+quotes).
 """
 
 from __future__ import annotations
@@ -20,21 +21,17 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.text import Text
 
+from guide import markdown as md
 from guide.sections import Section
 from guide.snippets import expand
 
 DIAGRAM_TITLE = "diagram (see the docs site for the picture)"
 CODE_THEME = "monokai"
 
-FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>.*)$")
 ADMONITION = re.compile(
     r'^(?P<marker>!!!|\?\?\?\+?)\s+(?P<kind>[\w-]+)(?:\s+[\w-]+)*(?:\s+"(?P<title>[^"]*)")?\s*$'
 )
 TAB = re.compile(r'^===(?P<flags>[!+]*)\s+"(?P<title>[^"]*)"\s*$')
-ATTRIBUTE = re.compile(r'(?P<name>[\w-]+)="(?P<value>[^"]*)"')
-WHOLE_LINE_COMMENT = re.compile(r"^[ \t]*<!--.*?-->[ \t]*\n", re.DOTALL | re.MULTILINE)
-COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-FENCED_CODE = re.compile(r"(^[ \t]*(?:`{3,}|~{3,}).*?^[ \t]*(?:`{3,}|~{3,})[ \t]*$)", re.M | re.S)
 
 BORDER = {
     "note": "blue",
@@ -74,15 +71,7 @@ def render_section(section: Section, *, base: Path | None = None, plain: bool = 
 
 def render(markdown: str, *, base: Path | None = None, plain: bool = False) -> Group:
     """`markdown` with its snippets resolved, as one renderable (`plain`: for no colours)."""
-    return _spaced(blocks(without_comments(expand(markdown, base)), plain=plain))
-
-
-def without_comments(text: str) -> str:
-    """`text` without `<!-- ... -->`, except inside code fences, where they are code."""
-    pieces = FENCED_CODE.split(text)
-    for index in range(0, len(pieces), 2):
-        pieces[index] = COMMENT.sub("", WHOLE_LINE_COMMENT.sub("", pieces[index]))
-    return "".join(pieces)
+    return _spaced(blocks(md.without_comments(expand(markdown, base)), plain=plain))
 
 
 def blocks(text: str, *, plain: bool = False) -> list[RenderableType]:
@@ -100,16 +89,16 @@ def blocks(text: str, *, plain: bool = False) -> list[RenderableType]:
     index = 0
     while index < len(lines):
         line = lines[index]
-        if fence := FENCE.match(line):
-            code, index = _fenced(lines, index + 1, fence["fence"])
+        if (fence := md.fence_at(lines, index)) and not fence.indent:
             flush()
-            out.append(_code(code, fence["info"]))
+            out.append(_code(fence))
+            index = fence.end
         elif admonition := ADMONITION.match(line):
             body, index = _indented(lines, index + 1)
             flush()
             out.append(_admonition(admonition, _spaced(blocks(body, plain=plain))))
         elif TAB.match(line):
-            tabs = []
+            tabs: list[tuple[str, Group]] = []
             while index < len(lines) and (tab := TAB.match(lines[index])):
                 if tabs and "!" in tab["flags"]:
                     break
@@ -124,15 +113,6 @@ def blocks(text: str, *, plain: bool = False) -> list[RenderableType]:
     return out
 
 
-def _fenced(lines: list[str], start: int, fence: str) -> tuple[str, int]:
-    """The code after an opening fence, and the index after its closing fence."""
-    for index in range(start, len(lines)):
-        stripped = lines[index].strip()
-        if stripped.startswith(fence) and stripped.strip(fence[0]) == "":
-            return "\n".join(lines[start:index]), index + 1
-    return "\n".join(lines[start:]), len(lines)
-
-
 def _indented(lines: list[str], start: int) -> tuple[str, int]:
     """The 4-space indented body that starts at `start`, dedented, and the index after it."""
     end = index = start
@@ -144,10 +124,8 @@ def _indented(lines: list[str], start: int) -> tuple[str, int]:
     return "\n".join(body), end
 
 
-def _code(code: str, info: str) -> RenderableType:
-    words = info.strip("{} ").split()
-    language = words[0].lstrip(".") if words and "=" not in words[0] else "text"
-    attributes = {match["name"]: match["value"] for match in ATTRIBUTE.finditer(info)}
+def _code(fence: md.Fence) -> RenderableType:
+    code, language = "\n".join(fence.body), fence.language or "text"
     if language == "mermaid":
         return Panel(Text(code), title=DIAGRAM_TITLE, title_align="left", border_style="dim")
     syntax = Syntax(
@@ -156,9 +134,9 @@ def _code(code: str, info: str) -> RenderableType:
         theme=CODE_THEME,
         word_wrap=True,
         padding=(0, 1),
-        highlight_lines=_line_numbers(attributes.get("hl_lines", "")),
+        highlight_lines=_line_numbers(fence.attributes.get("hl_lines", "")),
     )
-    if title := attributes.get("title"):
+    if title := fence.attributes.get("title"):
         return Group(Text(title, style="bold"), syntax)
     return syntax
 

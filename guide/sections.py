@@ -1,7 +1,8 @@
 """The guide's sections: one Markdown file each, `guide/content/NN-slug.md`.
 
 The number comes from NN, the slug from the rest of the name, the title from the first
-`# ` heading. Tests point `GUIDE_CONTENT_DIR` at a directory of their own.
+`# ` heading (guide.markdown.title). Tests point `GUIDE_CONTENT_DIR` at a directory of
+their own.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from guide import markdown
+
 CONTENT_DIR = Path(__file__).parent / "content"
 FILENAME = re.compile(r"^(?P<number>\d+)-(?P<slug>[a-z0-9][a-z0-9-]*)\.md$")
-TITLE = re.compile(r"^# +(?P<title>.+?)\s*#*\s*$")
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,8 @@ def load(directory: Path | None = None) -> list[Section]:
     for path in (directory or content_dir()).glob("*.md"):
         if match := FILENAME.match(path.name):
             number, slug = int(match["number"]), match["slug"]
-            sections.append(Section(number, slug, _title(path) or slug, path))
+            title = markdown.title(path.read_text(encoding="utf-8")) or slug
+            sections.append(Section(number, slug, title, path))
     return sorted(sections, key=lambda section: section.number)
 
 
@@ -47,14 +50,4 @@ def find(key: str, sections: list[Section]) -> Section | None:
     for section in sections:
         if key.isdigit() and int(key) == section.number or key == section.slug:
             return section
-    return None
-
-
-def _title(path: Path) -> str | None:
-    fence = None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith(("```", "~~~")):
-            fence = None if fence and line.startswith(fence) else fence or line[:3]
-        elif not fence and (match := TITLE.match(line)):
-            return match["title"]
     return None

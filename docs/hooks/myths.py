@@ -16,14 +16,13 @@ from pathlib import Path
 
 import yaml
 
+from guide import markdown, sections
+
 ROOT = Path(__file__).resolve().parents[2]
 CLAIMS_DIR = ROOT / "tests" / "claims"
 CONTENT_DIR = ROOT / "guide" / "content"
 MYTHS = ROOT / "docs" / "myths.yml"
 OUTPUT = ROOT / "var" / "docs-generated" / "myths.md"
-
-MARKER = re.compile(r"<!--\s*claim:\s*(?P<id>[a-z0-9-]+)\s*-->")
-HEADING = re.compile(r"^(?P<level>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 
 
 class MythError(Exception):
@@ -89,24 +88,12 @@ def claims(directory: Path = CLAIMS_DIR) -> dict[str, Claim]:
 def mentions(directory: Path = CONTENT_DIR) -> dict[str, list[Mention]]:
     """Every `<!-- claim: id -->` in the guide's sections, by claim id."""
     found: dict[str, list[Mention]] = {}
-    for path in sorted(directory.glob("[0-9][0-9]-*.md")):
-        title, heading, fence = path.stem, None, None
-        for line in path.read_text(encoding="utf-8").splitlines():
-            stripped = line.strip()
-            if stripped.startswith(("```", "~~~")):
-                fence = None if fence and stripped.startswith(fence) else fence or stripped[:3]
-                continue
-            if fence:
-                continue
-            if match := HEADING.match(line):
-                if len(match["level"]) == 1:
-                    title, heading = match["text"], None
-                else:
-                    heading = match["text"]
-            for marker in MARKER.finditer(line):
-                found.setdefault(marker["id"], []).append(
-                    Mention(f"sections/{path.name}", plain(title), heading)
-                )
+    for section in sections.load(directory):
+        for mark in markdown.claim_marks(section.source()):
+            under = mark.heading  # under the title (`# `): the link goes to the page itself
+            heading = under.text if under and under.level > 1 else None
+            page = f"sections/{section.path.name}"
+            found.setdefault(mark.id, []).append(Mention(page, plain(section.title), heading))
     return found
 
 

@@ -12,50 +12,24 @@ from pathlib import Path
 
 import pytest
 
-from guide import sections
+from guide import markdown, sections
+from guide.snippets import INCLUDE
 
 REPO = Path(__file__).resolve().parents[2]
 CLAIMS_DIR = REPO / "tests" / "claims"
 SECTIONS = sections.load(sections.CONTENT_DIR)
 
-CLAIM_MARK = re.compile(r"<!--\s*claim:\s*(?P<id>[a-z0-9-]+)\s*-->")
-ANY_CLAIM_COMMENT = re.compile(r"<!--\s*claims?\b", re.IGNORECASE)
-FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*)$")
-INCLUDE = re.compile(r"^\s*-+8<-+\s")
+ANY_CLAIM_COMMENT = re.compile(r"<!--\s*claims?\b", re.IGNORECASE)  # well formed or not
 PYTHON = {"python", "py", "python3", "pycon"}
 MAX_PASTED_LINES = 3
-
-
-def fences(text: str) -> list[tuple[int, str, list[str]]]:
-    """(line number, info string, body lines) of each code fence, indented ones included."""
-    found, lines, index = [], text.splitlines(), 0
-    while index < len(lines):
-        opening = FENCE.match(lines[index])
-        index += 1
-        if not opening:
-            continue
-        start, fence, body = index, opening["fence"], []
-        while index < len(lines) and lines[index].strip() != fence:
-            body.append(lines[index])
-            index += 1
-        index += 1  # past the closing fence
-        found.append((start, opening["info"].strip(), body))
-    return found
-
-
-def outside_fences(text: str) -> str:
-    lines = text.splitlines()
-    for start, _, body in fences(text):
-        lines[start - 1 : start + len(body)] = [""] * (len(body) + 1)
-    return "\n".join(lines)
 
 
 def claim_ids_in_content() -> dict[str, list[str]]:
     """{claim id: [section files that mark it]}."""
     found: dict[str, list[str]] = {}
     for section in SECTIONS:
-        for match in CLAIM_MARK.finditer(section.source()):
-            found.setdefault(match["id"], []).append(section.path.name)
+        for mark in markdown.claim_marks(section.source()):
+            found.setdefault(mark.id, []).append(section.path.name)
     return found
 
 
@@ -97,44 +71,39 @@ def test_every_claim_test_is_marked_in_the_content(module: Path):
 @pytest.mark.parametrize("section", SECTIONS, ids=lambda s: s.path.name)
 def test_claim_marks_are_well_formed_and_outside_code(section: sections.Section):
     text = section.source()
-    prose = outside_fences(text)
-    assert len(CLAIM_MARK.findall(prose)) == len(CLAIM_MARK.findall(text)), "a mark inside code"
+    marks = markdown.claim_marks(text)
+    assert len(marks) == len(markdown.CLAIM_MARK.findall(text)), "a mark inside code"
     malformed = [
         line.strip()
-        for line in prose.splitlines()
-        if len(ANY_CLAIM_COMMENT.findall(line)) != len(CLAIM_MARK.findall(line))
+        for line in markdown.outside_fences(text)
+        if len(ANY_CLAIM_COMMENT.findall(line)) != len(markdown.CLAIM_MARK.findall(line))
     ]
     assert not malformed, f"write <!-- claim: some-id -->, not: {malformed}"
 
 
 @pytest.mark.parametrize("section", SECTIONS, ids=lambda s: s.path.name)
 def test_section_opens_with_its_title_and_ends_with_what_to_remember(section: sections.Section):
-    prose = outside_fences(section.source()).splitlines()
-    first = next(line for line in prose if line.strip())
-    assert first.startswith("# ") and first[2:].strip() == section.title
-    assert sum(line.startswith("# ") for line in prose) == 1, "one H1 per section"
-    h2 = [line[3:].strip() for line in prose if line.startswith("## ")]
+    text = section.source()
+    headings = markdown.headings(text)
+    first_line = next(number for number, line in enumerate(text.splitlines(), 1) if line.strip())
+    assert (headings[0].level, headings[0].line) == (1, first_line), "open with the `# ` title"
+    assert headings[0].text == section.title
+    assert [heading.level for heading in headings].count(1) == 1, "one H1 per section"
+    h2 = [heading.text for heading in headings if heading.level == 2]
     assert h2 and h2[-1] == "What to remember", f"last heading: {h2[-1:]}"
 
 
 @pytest.mark.parametrize("section", SECTIONS, ids=lambda s: s.path.name)
 def test_python_fences_include_files_instead_of_pasting_code(section: sections.Section):
-    for line, info, body in fences(section.source()):
-        words = info.strip("{} ").split()
-        if not words or words[0].lstrip(".").lower() not in PYTHON:
+    for fence in markdown.fences(section.source()):
+        if fence.language.lower() not in PYTHON:
             continue
-        code = [text for text in body if text.strip()]
+        code = [text for text in fence.body if text.strip()]
         includes = [text for text in code if INCLUDE.match(text)]
         if includes:
-            assert includes == code, f"line {line}: an include with pasted code around it"
+            assert includes == code, f"line {fence.line}: an include with pasted code around it"
         else:
             assert len(code) <= MAX_PASTED_LINES, (
-                f"line {line}: {len(code)} lines of pasted Python; put the code in a file "
+                f"line {fence.line}: {len(code)} lines of pasted Python; put the code in a file "
                 "(guide/examples/ or a demo_app region) and include it with --8<--"
             )
-
-
-def test_the_fence_parser_sees_indented_fences_and_includes():
-    text = '=== "Tab"\n\n    ```python\n    --8<-- "a.py"\n    ```\n\n```bash\nls\n```\n'
-    assert fences(text) == [(3, "python", ['    --8<-- "a.py"']), (7, "bash", ["ls"])]
-    assert INCLUDE.match('    --8<-- "a.py"')
