@@ -93,6 +93,8 @@ def _expand(lines: list[str], base: Path, seen: tuple[Path, ...]) -> list[str]:
 
 def _select(spec: str, base: Path) -> tuple[Path, list[str]]:
     parts = SPEC.match(spec.strip())
+    if parts is None:  # only blanks between the quotes
+        raise SnippetError(f'--8<-- "{spec}": names no file')
     path = (base / parts["path"]).resolve()
     if not path.is_relative_to(base):
         raise SnippetError(f'--8<-- "{spec}": the path leaves {base}')

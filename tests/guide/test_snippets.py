@@ -84,6 +84,7 @@ def test_marker_lines_in_the_page_itself_are_dropped():
         (f"{SAMPLE}:no_such_region", 'no "--8<-- [start:no_such_region]" marker'),
         (f"{SAMPLE}:40:50", "lines 40:50 not in a 25-line file"),
         ("../outside.py", "the path leaves"),
+        ("  ", "names no file"),
     ],
 )
 def test_a_broken_include_raises_a_clear_error(spec, message):
