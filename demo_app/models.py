@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Enum, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -16,6 +17,30 @@ def utcnow() -> datetime:
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+class RunStatus(StrEnum):
+    """Where a task run is."""
+
+    QUEUED = "queued"  # recorded in its request's transaction; not started yet
+    RUNNING = "running"  # claimed by one process (`claimed_by`)
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # raised NoRetry: trying again cannot help
+    RETRYING = "retrying"  # failed; tried again at `next_attempt_at`
+    DEAD = "dead"  # failed TASK_MAX_ATTEMPTS times
+    INTERRUPTED = "interrupted"  # its process went away before it finished; run again
+
+
+class UploadState(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+def stored_as_values(enum: type[StrEnum]) -> Enum:
+    """A string column holding the members' values (SQLAlchemy's Enum stores their names)."""
+    return Enum(enum, values_callable=lambda members: [m.value for m in members], native_enum=False)
 
 
 class User(SQLModel, table=True):
@@ -98,7 +123,7 @@ class Upload(SQLModel, table=True):
     owner_id: int = Field(foreign_key="users.id", index=True)
     filename: str  # the client's name, cleaned, for display only: never used as a path
     size_bytes: int
-    status: str = "pending"  # pending, processing, done, failed
+    status: UploadState = Field(default=UploadState.PENDING, sa_type=stored_as_values(UploadState))
     line_count: int | None = None
     word_count: int | None = None
     error: str | None = None
@@ -114,7 +139,9 @@ class TaskRun(SQLModel, table=True):
     name: str = Field(index=True)
     args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     request_id: str | None = Field(default=None, index=True)
-    status: str = Field(default="queued", index=True)
+    status: RunStatus = Field(
+        default=RunStatus.QUEUED, sa_type=stored_as_values(RunStatus), index=True
+    )
     attempt: int = 0
     claimed_by: str | None = Field(default=None, index=True)  # the process that runs it
     queued_at: datetime = Field(default_factory=utcnow)

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from demo_app.models import UploadState
+
 
 class UserCreate(BaseModel):
     username: str = Field(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -82,7 +84,7 @@ class NewsletterQueued(BaseModel):
 
 class UploadAccepted(BaseModel):
     id: str
-    status: str
+    status: UploadState
     status_url: str
 
 
@@ -91,7 +93,7 @@ class UploadStatus(BaseModel):
     id: str
     filename: str
     size_bytes: int
-    status: str
+    status: UploadState
     line_count: int | None
     word_count: int | None
     error: str | None

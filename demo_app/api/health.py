@@ -8,9 +8,11 @@ from sqlmodel import col, select
 
 from demo_app import db
 from demo_app.config import get_settings
-from demo_app.models import TaskRun
+from demo_app.models import RunStatus, TaskRun
 
 router = APIRouter(tags=["health"])
+
+WATCHED = (RunStatus.RETRYING, RunStatus.INTERRUPTED, RunStatus.DEAD)
 
 
 async def broker_status(url: str) -> str:
@@ -37,7 +39,7 @@ async def health(request: Request, response: Response) -> dict:
                 (
                     await session.exec(
                         select(TaskRun.status, func.count())
-                        .where(col(TaskRun.status).in_(("retrying", "interrupted", "dead")))
+                        .where(col(TaskRun.status).in_(WATCHED))
                         .group_by(TaskRun.status)
                     )
                 ).all()
@@ -50,8 +52,9 @@ async def health(request: Request, response: Response) -> dict:
         report["broker"] = await broker_status(settings.celery_broker_url or settings.redis_url)
     scheduler = request.app.state.scheduler
     report["scheduler"] = "alive" if scheduler and scheduler.alive else "not running"
-    report["runs_waiting_for_retry"] = counts.get("retrying", 0) + counts.get("interrupted", 0)
-    report["dead_runs"] = counts.get("dead", 0)
+    waiting = counts.get(RunStatus.RETRYING, 0) + counts.get(RunStatus.INTERRUPTED, 0)
+    report["runs_waiting_for_retry"] = waiting
+    report["dead_runs"] = counts.get(RunStatus.DEAD, 0)
     healthy = (
         report["database"] == "ok"
         and report.get("broker", "ok") == "ok"

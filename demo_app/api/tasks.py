@@ -11,11 +11,9 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 
 from demo_app.deps import AdminUser, DispatchDep, SessionDep
-from demo_app.models import RequestRecord, TaskRun, utcnow
+from demo_app.models import RequestRecord, RunStatus, TaskRun, utcnow
 
 router = APIRouter(tags=["tasks"])
-
-STATUSES = ("queued", "running", "succeeded", "failed", "retrying", "dead", "interrupted")
 
 
 class TaskRunPublic(BaseModel):
@@ -23,7 +21,7 @@ class TaskRunPublic(BaseModel):
     name: str
     args: dict
     request_id: str | None
-    status: str
+    status: RunStatus
     attempt: int
     queued_at: datetime
     started_at: datetime | None
@@ -48,14 +46,14 @@ class TimelineEvent(BaseModel):
     event: str
     task: str | None = None
     run_id: str | None = None
-    status: str | None = None
+    status: RunStatus | None = None
 
 
 @router.get("/tasks", response_model=list[TaskRunPublic])
 async def list_runs(
     admin: AdminUser,
     session: SessionDep,
-    status_: str | None = Query(None, alias="status", pattern="|".join(STATUSES)),
+    status_: RunStatus | None = Query(None, alias="status"),
     name: str | None = None,
     offset: int = Query(0, ge=0),
     limit: int = Query(50, ge=1, le=500),
@@ -79,21 +77,21 @@ def percentile(values: list[float], pct: int) -> float | None:
 @router.get("/tasks/stats", response_model=list[TaskStats])
 async def task_stats(admin: AdminUser, session: SessionDep):
     rows = (await session.exec(select(TaskRun.name, TaskRun.status, TaskRun.duration_ms))).all()
-    counts: dict[str, Counter] = defaultdict(Counter)
+    counts: dict[str, Counter[RunStatus]] = defaultdict(Counter)
     durations: dict[str, list[float]] = defaultdict(list)
     for name, run_status, duration in rows:
         counts[name][run_status] += 1
-        if run_status == "succeeded" and duration is not None:
+        if run_status == RunStatus.SUCCEEDED and duration is not None:
             durations[name].append(duration)
     stats = []
     for name in sorted(counts):
         c = counts[name]
-        ended = c["succeeded"] + c["failed"] + c["dead"]
+        ended = c[RunStatus.SUCCEEDED] + c[RunStatus.FAILED] + c[RunStatus.DEAD]
         stats.append(
             TaskStats(
                 name=name,
                 counts=dict(c),
-                success_rate=round(c["succeeded"] / ended, 4) if ended else None,
+                success_rate=round(c[RunStatus.SUCCEEDED] / ended, 4) if ended else None,
                 p50_ms=percentile(durations[name], 50),
                 p95_ms=percentile(durations[name], 95),
             )
@@ -114,11 +112,11 @@ async def retry_run(
     run = await session.get(TaskRun, run_id)
     if run is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Task run {run_id} not found")
-    if run.status not in ("dead", "failed"):
+    if run.status not in (RunStatus.DEAD, RunStatus.FAILED):
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"Only dead or failed runs can be retried, not {run.status}"
         )
-    run.status, run.next_attempt_at, run.attempt = "queued", utcnow(), 0
+    run.status, run.next_attempt_at, run.attempt = RunStatus.QUEUED, utcnow(), 0
     await session.commit()
     dispatch(background_tasks, run.id)  # in this process or on Celery, as configured
     return run

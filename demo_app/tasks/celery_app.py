@@ -39,7 +39,7 @@ import demo_app.tasks.worker  # noqa: F401  (registers the tasks in TASKS)
 from demo_app import db
 from demo_app.config import get_settings
 from demo_app.logs import setup_logging
-from demo_app.models import TaskRun, utcnow
+from demo_app.models import RunStatus, TaskRun, utcnow
 from demo_app.tasks.runs import TASKS, new_run, run_task
 
 log = logging.getLogger("demo_app.tasks")
@@ -108,7 +108,7 @@ def run_async(coro: Coroutine[Any, Any, Any]) -> Any:
 def abandoned(now: datetime):
     """`running` for longer than any attempt may live: its process was killed."""
     limit = settings.task_time_limit_seconds + KILL_GRACE_SECONDS
-    return (col(TaskRun.status) == "running") & (
+    return (col(TaskRun.status) == RunStatus.RUNNING) & (
         col(TaskRun.started_at) < now - timedelta(seconds=limit)
     )
 
@@ -121,21 +121,21 @@ def seconds_until(moment: datetime | None) -> float:
     return max(0.0, (moment - utcnow()).total_seconds())
 
 
-async def attempt(run_id: str, redelivered: bool) -> tuple[str, float | None]:
+async def attempt(run_id: str, redelivered: bool) -> tuple[RunStatus | None, float | None]:
     """Run it; return its status and, if it must be delivered again, in how many seconds."""
     async with db.session() as session:
         await session.exec(
             update(TaskRun)
             .where(col(TaskRun.id) == run_id, abandoned(utcnow()))
-            .values(status="interrupted")
+            .values(status=RunStatus.INTERRUPTED)
         )
         await session.commit()
     status = await run_task(run_id, time_limit=settings.task_soft_time_limit_seconds)
-    if status not in ("retrying", "running"):
+    if status not in (RunStatus.RETRYING, RunStatus.RUNNING):
         return status, None
     async with db.session() as session:
         run = await session.get(TaskRun, run_id)
-    if status == "retrying":  # after the backoff `run_task` recorded, like the scheduler
+    if status == RunStatus.RETRYING:  # after the backoff `run_task` recorded, like the scheduler
         return status, seconds_until(run.next_attempt_at)
     if redelivered:  # the first delivery's attempt may be dead: look again past its limit
         limit = settings.task_time_limit_seconds + KILL_GRACE_SECONDS + 0.1
@@ -147,7 +147,7 @@ async def attempt(run_id: str, redelivered: bool) -> tuple[str, float | None]:
 
 # --8<-- [start:execute_run]
 @celery_app.task(name="demo_app.execute_run", bind=True, max_retries=None)
-def execute_run(self, run_id: str) -> str:
+def execute_run(self, run_id: str) -> RunStatus | None:
     """Run one recorded task on this worker: the same `run_task` as the in-process path."""
     redelivered = bool(self.request.delivery_info.get("redelivered"))
     status, again_in = run_async(attempt(run_id, redelivered))
@@ -207,16 +207,19 @@ async def lost_runs(limit: int = 100) -> list[str]:
     stale = now - timedelta(seconds=settings.instance_stale_after_seconds)
     async with db.session() as session:
         await session.exec(
-            update(TaskRun).where(abandoned(now)).values(status="interrupted", next_attempt_at=now)
+            update(TaskRun)
+            .where(abandoned(now))
+            .values(status=RunStatus.INTERRUPTED, next_attempt_at=now)
         )
         await session.commit()
         found = await session.exec(
             select(TaskRun.id)
             .where(
                 or_(
-                    col(TaskRun.status) == "interrupted",
-                    (col(TaskRun.status) == "queued") & (col(TaskRun.queued_at) < stale),
-                    (col(TaskRun.status) == "retrying") & (col(TaskRun.next_attempt_at) < stale),
+                    col(TaskRun.status) == RunStatus.INTERRUPTED,
+                    (col(TaskRun.status) == RunStatus.QUEUED) & (col(TaskRun.queued_at) < stale),
+                    (col(TaskRun.status) == RunStatus.RETRYING)
+                    & (col(TaskRun.next_attempt_at) < stale),
                 )
             )
             .limit(limit)

@@ -31,13 +31,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from demo_app import db
 from demo_app.config import get_settings
 from demo_app.context import current_request_id, request_id_var, run_id_var
-from demo_app.models import TaskRun, utcnow
+from demo_app.models import RunStatus, TaskRun, utcnow
 
 log = logging.getLogger("demo_app.tasks")
 
 TASKS: dict[str, Callable[..., Any]] = {}
 SECRET_WORDS = ("password", "secret", "token")
-RUNNABLE = ("queued", "retrying", "interrupted")
+RUNNABLE = (RunStatus.QUEUED, RunStatus.RETRYING, RunStatus.INTERRUPTED)
 
 
 # Schedules a recorded run for after the response: `dispatch_inprocess` or `dispatch_celery`.
@@ -135,7 +135,7 @@ async def claim(session, run_id: str) -> bool:
         update(TaskRun)
         .where(col(TaskRun.id) == run_id, col(TaskRun.status).in_(RUNNABLE))
         .values(
-            status="running",
+            status=RunStatus.RUNNING,
             attempt=TaskRun.attempt + 1,
             started_at=utcnow(),
             next_attempt_at=None,
@@ -154,19 +154,19 @@ def record_failure(run: TaskRun, exc: Exception) -> None:
     run.error_type, run.error_message = type(exc).__name__, str(exc)
     run.error_traceback = traceback.format_exc()
     if isinstance(exc, NoRetry):
-        run.status = "failed"
+        run.status = RunStatus.FAILED
     elif run.attempt < get_settings().task_max_attempts:
-        run.status, run.next_attempt_at = "retrying", utcnow() + backoff(run.attempt)
+        run.status, run.next_attempt_at = RunStatus.RETRYING, utcnow() + backoff(run.attempt)
     else:
-        run.status = "dead"
+        run.status = RunStatus.DEAD
 
 
 # --8<-- [end:record_failure]
 
 
 # --8<-- [start:run_task]
-async def run_task(run_id: str, time_limit: float | None = None) -> str:
-    """Run one recorded task and record how it went. Returns the run's status.
+async def run_task(run_id: str, time_limit: float | None = None) -> RunStatus | None:
+    """Run one recorded task and record how it went. Returns the run's status (None: no run).
 
     `time_limit` (Celery mode's soft limit, in seconds): an attempt that takes longer is
     cancelled and recorded as a failure (`TimeoutError`), so it is retried like any other.
@@ -174,7 +174,7 @@ async def run_task(run_id: str, time_limit: float | None = None) -> str:
     async with db.session() as session:
         if not await claim(session, run_id):
             run = await session.get(TaskRun, run_id)
-            return run.status if run else "missing"  # finished, or another process has it
+            return run.status if run else None  # finished, or another process has it
         run = await session.get(TaskRun, run_id)
         await session.commit()  # end the read: hold no connection while the task runs
         token = request_id_var.set(run.request_id)
@@ -189,7 +189,7 @@ async def run_task(run_id: str, time_limit: float | None = None) -> str:
                 record_failure(run, exc)
                 log.error("task %s failed: %s: %s", run.name, run.error_type, exc)
             else:
-                run.status = "succeeded"
+                run.status = RunStatus.SUCCEEDED
                 run.error_type = run.error_message = run.error_traceback = None
             # Not reached when the task is cancelled (shutdown): the run stays `running`,
             # and is found as interrupted and run again once this process is gone.
@@ -197,7 +197,7 @@ async def run_task(run_id: str, time_limit: float | None = None) -> str:
             run.finished_at = utcnow()
             await session.commit()
             took = f"attempt {run.attempt} took {run.duration_ms:.1f} ms"
-            if run.status == "retrying":
+            if run.status == RunStatus.RETRYING:
                 log.info("task %s retrying at %s (%s)", run.name, run.next_attempt_at, took)
             else:
                 log.info("task %s %s (%s)", run.name, run.status, took)

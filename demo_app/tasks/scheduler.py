@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from demo_app import db
 from demo_app.config import get_settings
-from demo_app.models import AppInstance, SchedulerLock, TaskRun, utcnow
+from demo_app.models import AppInstance, RunStatus, SchedulerLock, TaskRun, utcnow
 from demo_app.tasks.runs import instance_id, new_run, run_task
 from demo_app.tasks.worker import cleanup_old_data
 
@@ -49,12 +49,12 @@ async def recover_interrupted() -> int:
         orphaned = or_(
             col(TaskRun.claimed_by).is_(None),
             col(TaskRun.claimed_by).not_in(alive),
-            (col(TaskRun.status) == "queued") & (col(TaskRun.queued_at) < stale),
+            (col(TaskRun.status) == RunStatus.QUEUED) & (col(TaskRun.queued_at) < stale),
         )
         found = await session.exec(
             update(TaskRun)
-            .where(col(TaskRun.status).in_(("queued", "running")), orphaned)
-            .values(status="interrupted", next_attempt_at=now)
+            .where(col(TaskRun.status).in_((RunStatus.QUEUED, RunStatus.RUNNING)), orphaned)
+            .values(status=RunStatus.INTERRUPTED, next_attempt_at=now)
         )
         await session.commit()
     if found.rowcount:
@@ -67,7 +67,7 @@ async def due_runs(limit: int = 100) -> list[str]:
     async with db.session() as session:
         query = (
             select(TaskRun.id)
-            .where(col(TaskRun.status).in_(("retrying", "interrupted")))
+            .where(col(TaskRun.status).in_((RunStatus.RETRYING, RunStatus.INTERRUPTED)))
             .where(col(TaskRun.next_attempt_at) <= utcnow())
             .order_by(col(TaskRun.queued_at))
             .limit(limit)

@@ -23,8 +23,10 @@ from demo_app.models import (
     AuditLog,
     Item,
     RequestRecord,
+    RunStatus,
     TaskRun,
     Upload,
+    UploadState,
     User,
     utcnow,
 )
@@ -187,7 +189,7 @@ async def cleanup_old_data() -> dict[str, int]:
         "audit_logs": delete(AuditLog).where(col(AuditLog.created_at) < cutoff),
         "request_records": delete(RequestRecord).where(col(RequestRecord.received_at) < cutoff),
         "task_runs": delete(TaskRun).where(
-            col(TaskRun.status) == "succeeded", col(TaskRun.finished_at) < cutoff
+            col(TaskRun.status) == RunStatus.SUCCEEDED, col(TaskRun.finished_at) < cutoff
         ),
     }
     async with db.session() as session:
@@ -204,20 +206,20 @@ async def process_upload(upload_id: str) -> dict[str, int] | None:
     path = get_settings().upload_dir / upload_id
     async with db.session() as session:
         upload = await session.get(Upload, upload_id)
-        if upload is None or upload.status == "done":
+        if upload is None or upload.status == UploadState.DONE:
             return None
-        upload.status = "processing"
+        upload.status = UploadState.PROCESSING
         await session.commit()
         try:
             lines, words = await count_lines_and_words(path)
         except UnicodeDecodeError:
-            upload.status, upload.error = "failed", "the file is not UTF-8 text"
+            upload.status, upload.error = UploadState.FAILED, "the file is not UTF-8 text"
         else:
-            upload.status, upload.line_count, upload.word_count = "done", lines, words
+            upload.status, upload.line_count, upload.word_count = UploadState.DONE, lines, words
         upload.finished_at = utcnow()
         await session.commit()
         print(f"📄 [TASK] Upload {upload.filename}: {upload.status}", flush=True)
-        return {"lines": lines, "words": words} if upload.status == "done" else None
+        return {"lines": lines, "words": words} if upload.status == UploadState.DONE else None
 
 
 async def count_lines_and_words(path, chunk_size: int = 64 * 1024) -> tuple[int, int]:

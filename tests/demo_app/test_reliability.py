@@ -47,6 +47,9 @@ async def test_a_task_that_always_fails_ends_dead_without_stopping_the_others(
     admin = await admin_headers(client)
     listed = await client.get("/api/v1/tasks", params={"status": "dead"}, headers=admin)
     assert [r["id"] for r in listed.json()] == [run.id]
+    for unknown in ("deadish", "dead|queued", "DEAD"):  # a closed set: anything else is a 422
+        refused = await client.get("/api/v1/tasks", params={"status": unknown}, headers=admin)
+        assert refused.status_code == 422, unknown
     stats = {s["name"]: s for s in (await client.get("/api/v1/tasks/stats", headers=admin)).json()}
     assert stats["send_welcome_email"]["counts"]["dead"] == 1
     assert stats["send_welcome_email"]["success_rate"] == 0.5  # admin's welcome succeeded
