@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from demo_app.models import UploadState
+from demo_app.models import RunStatus, UploadState
 
 
 class UserCreate(BaseModel):
@@ -99,3 +100,36 @@ class UploadStatus(BaseModel):
     error: str | None
     created_at: datetime
     finished_at: datetime | None
+
+
+class TaskRunPublic(BaseModel):
+    id: str
+    name: str
+    args: dict[str, Any]
+    request_id: str | None
+    status: RunStatus
+    attempt: int
+    queued_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_ms: float | None
+    next_attempt_at: datetime | None
+    error_type: str | None
+    error_message: str | None
+    error_traceback: str | None
+
+
+class TaskStats(BaseModel):
+    name: str
+    counts: dict[RunStatus, int]
+    success_rate: float | None  # succeeded / (succeeded + failed + dead)
+    p50_ms: float | None
+    p95_ms: float | None
+
+
+class TimelineEvent(BaseModel):
+    at_ms: float
+    event: str
+    task: str | None = None
+    run_id: str | None = None
+    status: RunStatus | None = None

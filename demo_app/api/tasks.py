@@ -7,46 +7,13 @@ from datetime import datetime
 from statistics import quantiles
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, status
-from pydantic import BaseModel
 from sqlmodel import col, select
 
 from demo_app.deps import AdminUser, DispatchDep, SessionDep
 from demo_app.models import RequestRecord, RunStatus, TaskRun, utcnow
+from demo_app.schemas import TaskRunPublic, TaskStats, TimelineEvent
 
 router = APIRouter(tags=["tasks"])
-
-
-class TaskRunPublic(BaseModel):
-    id: str
-    name: str
-    args: dict
-    request_id: str | None
-    status: RunStatus
-    attempt: int
-    queued_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    duration_ms: float | None
-    next_attempt_at: datetime | None
-    error_type: str | None
-    error_message: str | None
-    error_traceback: str | None
-
-
-class TaskStats(BaseModel):
-    name: str
-    counts: dict[str, int]
-    success_rate: float | None  # succeeded / (succeeded + failed + dead)
-    p50_ms: float | None
-    p95_ms: float | None
-
-
-class TimelineEvent(BaseModel):
-    at_ms: float
-    event: str
-    task: str | None = None
-    run_id: str | None = None
-    status: RunStatus | None = None
 
 
 @router.get("/tasks", response_model=list[TaskRunPublic])
