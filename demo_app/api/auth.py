@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import or_, select
 
 from demo_app.deps import SessionDep, Tasks
-from demo_app.models import User
+from demo_app.models import User, id_of
 from demo_app.schemas import Token, UserCreate, UserPublic
 from demo_app.security import create_access_token, hash_password, verify_password
 from demo_app.tasks.worker import log_user_action, send_welcome_email
@@ -63,4 +63,4 @@ async def login(
         )
     tasks.add_task(log_user_action, user.username, "LOGIN")
     await session.commit()
-    return Token(access_token=create_access_token(user.id))
+    return Token(access_token=create_access_token(id_of(user)))

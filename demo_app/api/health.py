@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
-from sqlalchemy import func, text
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from demo_app import db
@@ -34,7 +34,7 @@ async def health(request: Request, response: Response) -> dict:
     report: dict = {"database": "ok"}
     try:
         async with db.session() as session:
-            await session.exec(text("SELECT 1"))
+            await session.exec(select(1))
             counts = dict(
                 (
                     await session.exec(

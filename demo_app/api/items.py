@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlmodel import col, select
 
 from demo_app.deps import CurrentUser, SessionDep, Tasks
-from demo_app.models import Item, User, utcnow
+from demo_app.models import Item, User, id_of, utcnow
 from demo_app.schemas import ItemCreate, ItemPublic, ItemUpdate
 from demo_app.tasks.worker import log_user_action, process_item_completion, send_item_notification
 
@@ -36,7 +36,7 @@ def notify(tasks: Tasks, user: User, item: Item, notification_type: str) -> None
 # --8<-- [start:create_item]
 @router.post("", response_model=ItemPublic, status_code=status.HTTP_201_CREATED)
 async def create_item(data: ItemCreate, user: CurrentUser, session: SessionDep, tasks: Tasks):
-    item = Item(owner_id=user.id, title=data.title, description=data.description)
+    item = Item(owner_id=id_of(user), title=data.title, description=data.description)
     session.add(item)
     await session.flush()  # gives the item its id, still inside the transaction
     notify(tasks, user, item, "created")

@@ -7,7 +7,7 @@ from sqlmodel import col, select
 
 from demo_app.config import get_settings
 from demo_app.deps import AdminUser, SessionDep, Tasks
-from demo_app.models import Newsletter, User
+from demo_app.models import Newsletter, User, id_of
 from demo_app.schemas import NewsletterCreate, NewsletterQueued
 from demo_app.tasks.worker import send_batch_email
 
@@ -24,7 +24,7 @@ async def send_newsletter(
     query = select(User.email).where(col(User.is_subscribed)).order_by(col(User.id))
     recipients = list((await session.exec(query)).all())
     newsletter = Newsletter(
-        subject=data.subject, body=data.body, sent_by=admin.id, recipients=len(recipients)
+        subject=data.subject, body=data.body, sent_by=id_of(admin), recipients=len(recipients)
     )
     session.add(newsletter)
     await session.flush()

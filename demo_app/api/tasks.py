@@ -44,7 +44,7 @@ def percentile(values: list[float], pct: int) -> float | None:
 @router.get("/tasks/stats", response_model=list[TaskStats])
 async def task_stats(admin: AdminUser, session: SessionDep):
     rows = (await session.exec(select(TaskRun.name, TaskRun.status, TaskRun.duration_ms))).all()
-    counts: dict[str, Counter[RunStatus]] = defaultdict(Counter)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
     durations: dict[str, list[float]] = defaultdict(list)
     for name, run_status, duration in rows:
         counts[name][run_status] += 1

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 
 from demo_app.config import get_settings
 from demo_app.deps import CurrentUser, SessionDep, Tasks
-from demo_app.models import Upload
+from demo_app.models import Upload, id_of
 from demo_app.schemas import UploadAccepted, UploadStatus
 from demo_app.tasks.worker import process_upload
 
@@ -56,7 +56,7 @@ async def upload_text_file(
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "Upload a text file (text/plain)"
         )
-    upload = Upload(owner_id=user.id, filename=display_name(file.filename), size_bytes=0)
+    upload = Upload(owner_id=id_of(user), filename=display_name(file.filename), size_bytes=0)
     folder = anyio.Path(settings.upload_dir)
     await folder.mkdir(parents=True, exist_ok=True)
     # Stored under a name the server made: the client's filename never touches the disk.

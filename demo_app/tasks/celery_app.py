@@ -135,9 +135,12 @@ async def attempt(run_id: str, redelivered: bool) -> tuple[RunStatus | None, flo
         return status, None
     async with db.session() as session:
         run = await session.get(TaskRun, run_id)
+    if run is None:  # purged meanwhile: nothing left to run
+        return status, None
     if status == RunStatus.RETRYING:  # after the backoff `run_task` recorded, like the scheduler
         return status, seconds_until(run.next_attempt_at)
-    if redelivered:  # the first delivery's attempt may be dead: look again past its limit
+    # Redelivered: the first delivery's attempt may be dead. Look again past its limit.
+    if redelivered and run.started_at:  # (a running run always has started_at)
         limit = settings.task_time_limit_seconds + KILL_GRACE_SECONDS + 0.1
         again_in = seconds_until(run.started_at + timedelta(seconds=limit))
         log.warning("run %s came back while running: looking again in %.1f s", run_id, again_in)

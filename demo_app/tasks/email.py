@@ -85,7 +85,9 @@ async def deliver(message: EmailMessage) -> None:
     settings = get_settings()
     if not settings.smtp_host:
         print(f"📧 [EMAIL] to={message['To']} subject={message['Subject']!r}", flush=True)
-        print("   " + message.get_body(("plain",)).get_content().strip().replace("\n", "\n   "))
+        plain = message.get_body(("plain",))  # build_message always writes one
+        text = plain.get_content().strip() if plain else ""
+        print("   " + text.replace("\n", "\n   "))
         return
     await aiosmtplib.send(
         message,

@@ -172,10 +172,12 @@ async def run_task(run_id: str, time_limit: float | None = None) -> RunStatus | 
     cancelled and recorded as a failure (`TimeoutError`), so it is retried like any other.
     """
     async with db.session() as session:
-        if not await claim(session, run_id):
-            run = await session.get(TaskRun, run_id)
-            return run.status if run else None  # finished, or another process has it
+        claimed = await claim(session, run_id)
         run = await session.get(TaskRun, run_id)
+        if run is None:
+            return None
+        if not claimed:
+            return run.status  # finished, or another process has it
         await session.commit()  # end the read: hold no connection while the task runs
         token = request_id_var.set(run.request_id)
         run_token = run_id_var.set(run.id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -136,7 +136,7 @@ async def run_cleanup_if_leased() -> str | None:
 
 class Scheduler:
     def __init__(self) -> None:
-        self.last_tick = None
+        self.last_tick: datetime | None = None
         self._loop: asyncio.Task | None = None
         self._running: set[asyncio.Task] = set()
         self._started: set[str] = set()  # runs a job of this scheduler has in hand

@@ -28,6 +28,7 @@ from demo_app.models import (
     Upload,
     UploadState,
     User,
+    id_of,
     utcnow,
 )
 from demo_app.tasks.email import send_email
@@ -153,7 +154,7 @@ async def process_item_completion(item_id: int, username: str, item_title: str) 
         user = (await session.exec(select(User).where(User.username == username))).first()
         if user is None:
             return []
-        user_id, email = user.id, user.email  # plain values: a rollback below expires rows
+        user_id, email = id_of(user), user.email  # plain values: a rollback below expires rows
         done = Item.owner_id == user_id, col(Item.is_completed), col(Item.deleted_at).is_(None)
         completed = (await session.exec(select(Item.completed_at).where(*done))).all()
         days = {moment.date() for moment in completed if moment}
