@@ -7,6 +7,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from guide import sections
+
 pytestmark = pytest.mark.live
 
 NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
@@ -73,9 +75,13 @@ def outputs(notebook) -> str:
 
 
 def test_there_is_one_notebook_per_section():
-    assert len(NOTEBOOKS) >= 1
-    names = [path.stem for path in NOTEBOOKS]
-    assert all(re.fullmatch(r"\d\d-[a-z-]+", name) for name in names), names
+    expected = [f"{s.number:02d}-{s.slug}" for s in sections.load(sections.CONTENT_DIR)]
+    assert [path.stem for path in NOTEBOOKS] == expected
+
+
+def test_every_notebook_has_key_outputs_to_show():
+    assert sorted(KEY_OUTPUTS) == [path.stem for path in NOTEBOOKS]
+    assert all(KEY_OUTPUTS.values()), "a notebook with no key output proves nothing"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -90,5 +96,5 @@ def test_notebook_runs_and_shows_its_point(path, tmp_path):
         notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
     ).execute()
     text = outputs(notebook)
-    for pattern in KEY_OUTPUTS.get(path.stem, []):
+    for pattern in KEY_OUTPUTS[path.stem]:
         assert re.search(pattern, text), f"{path.stem}: no output matching {pattern!r}"
