@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -21,6 +22,14 @@ from tests.demo_app.test_live_reliability import admin_headers, query, register,
 pytestmark = pytest.mark.live
 
 RUN_OF = "SELECT status, attempt FROM task_runs WHERE name=? AND args LIKE ?"
+RUN_END = (
+    "SELECT status, attempt, started_at FROM task_runs "
+    "WHERE name='send_welcome_email' AND args LIKE ?"
+)
+ENDED = ("succeeded", "dead", "failed")
+# Celery's timer runs a retry at its ETA, not before; the ETA is stored to the microsecond
+# and the app's timestamps come from the same clock. A few ms allow for rounding only.
+TIMER_SLACK_MS = 5
 
 
 def run_of(stack, name: str, username: str) -> list[tuple]:
@@ -80,23 +89,68 @@ def test_celery_runs_show_in_the_same_stats_and_timeline(shared):
     ]
 
 
+RETRYING_AT = re.compile(
+    r"\[(?P<rid>[^\]]+)\] task send_welcome_email "
+    r"retrying at (?P<at>\S+ \S+) \(attempt (?P<n>\d+) "
+)
+
+
+def scheduled_retries(output: str, request_id: str) -> dict[int, datetime]:
+    """{attempt: when the next attempt is due}, from the workers' "retrying at" lines."""
+    return {
+        int(m["n"]): datetime.fromisoformat(m["at"])
+        for m in RETRYING_AT.finditer(output)
+        if m["rid"] == request_id
+    }
+
+
+def as_utc(moment: str) -> datetime:
+    """A datetime as SQLite gives it back (no zone; the app writes UTC)."""
+    return datetime.fromisoformat(moment).replace(tzinfo=UTC)
+
+
 def test_smtp_down_then_up_the_worker_retries_with_backoff_and_delivers_once(shared):
-    shared.mail.stop()
+    base = float(shared.app.server.env["TASK_RETRY_BASE_SECONDS"])
+    shared.mail.reject.add("cyd@example.com")  # 550 for cyd: every attempt fails...
     try:
-        assert register(shared.url, "cyd").status_code == 201
-        wait_until(lambda: (run := run_of(shared, "send_welcome_email", "cyd")) and run[0][1] >= 2)
-        [(status, _)] = run_of(shared, "send_welcome_email", "cyd")
-        assert status in ("retrying", "running")
+        assert register(shared.url, "cyd", **{"X-Request-ID": "celery-cyd"}).status_code == 201
+        # ...until the record shows two failed attempts (so two backoffs to compare).
+        [(_, last_failed)] = wait_until(
+            lambda: (
+                (run := run_of(shared, "send_welcome_email", "cyd"))
+                and run[0][0] == "retrying"
+                and run[0][1] >= 2
+                and run
+            )
+        )
     finally:
-        shared.mail.start()
-    wait_until(lambda: shared.mail.to("cyd@example.com"), timeout=20)
-    ended = ("succeeded", "dead")
-    [(status, attempt)] = wait_until(
-        lambda: (run := run_of(shared, "send_welcome_email", "cyd")) and run[0][0] in ended and run
+        shared.mail.reject.discard("cyd@example.com")
+    [(status, attempt, started_at)] = wait_until(
+        lambda: (run := query(shared.app, RUN_END, '%"cyd"%')) and run[0][0] in ENDED and run
     )
-    assert status == "succeeded" and 3 <= attempt <= 5
-    time.sleep(0.5)  # would a second copy follow?
+    # The email is sent before its run is recorded as succeeded, and a succeeded run is never
+    # claimed again: once the record says so, no second copy can follow.
     assert len(shared.mail.to("cyd@example.com")) == 1
+    assert status == "succeeded" and attempt > last_failed, (status, attempt, last_failed)
+
+    # Each failed attempt logged when the next one is due, before that one began.
+    due = wait_until(
+        lambda: (
+            (found := scheduled_retries(shared.worker_output(), "celery-cyd"))
+            and sorted(found) == list(range(1, attempt))
+            and found
+        )
+    )
+    slack = timedelta(milliseconds=TIMER_SLACK_MS)
+    for n in range(1, attempt - 1):
+        # Attempt n+1 began no sooner than due[n] and was due backoff(n+1) = base * 2**n
+        # after it failed, so due[n+1] - due[n] >= base * 2**n. Retrying at once, or after
+        # the same delay every time, would leave the gap shorter.
+        assert due[n + 1] - due[n] >= timedelta(seconds=base * 2**n) - slack, (n, due)
+    # The attempt that succeeded waited for its time too.
+    assert as_utc(started_at) >= due[attempt - 1] - slack, (started_at, due)
+    gaps = [f"{(due[n + 1] - due[n]).total_seconds():.2f}" for n in range(1, attempt - 1)]
+    print(f"celery mode: {attempt - 1} failed attempts, gaps between due times {gaps} s")
 
 
 def test_beat_runs_cleanup_and_the_sweep_sends_a_run_that_never_reached_redis(shared):
