@@ -189,7 +189,7 @@ def serve(argv: list[str]) -> int:
 
 def worker(argv: list[str]) -> int:
     try:
-        from guide.worker import main as start_workers
+        from guide.live.celery import main as start_workers
     except ImportError as error:
         print(f"python -m guide worker: cannot start: {error}", file=sys.stderr)
         return 1

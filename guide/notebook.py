@@ -3,26 +3,33 @@
 from guide.notebook import Demo, quote
 quote(3, "Step by step")             # the guide's own words, from its single source
 demo = Demo()                        # the demo app + SMTP sink on free loopback ports
-demo.call("POST", "/api/v1/auth/register", json={...})
+response = demo.register("ann")      # a real HTTP call, printed with its status and time
+demo.wait_for_tasks(response)        # every task of that request finished
 demo.new_output(); demo.new_emails(1); demo.runs(status="retrying")
 demo.stop()
 celery = CeleryDemo(workers=2)       # the same, TASK_BACKEND=celery: Redis + worker processes
 celery.new_worker_output()           # what the workers printed since the last look
+
+All of it is the live harness (`guide.live`): the same client and cursors as the tour.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
 import tempfile
 import time
-from contextlib import ExitStack, closing
+from contextlib import ExitStack
+from typing import Any
 
 import httpx
 
-from guide import sections
-from guide.live import FAST_HASHING, PASSWORD, DemoStack, LiveServer, demo_stack
-from guide.live.celery import RedisServer, celery_stack
+from demo_app.mailbox import MailSink, ReceivedMail
+from guide import markdown, sections
+from guide.live import FAST_HASHING, Cursor, DemoClient, DemoStack, LiveServer, demo_stack
+from guide.live.celery import CeleryStack, CeleryWorkerProcess, RedisServer, celery_stack
+from guide.live.client import API, Run, elapsed_ms, new_user
+
+__all__ = ["CeleryDemo", "Demo", "elapsed_ms", "plot_timeline", "print_timeline", "quote"]
 
 UVICORN_LINE = re.compile(r"^(INFO|WARNING|ERROR):\s{2,}")
 CELERY_LINE = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+: \w+/\w+")  # [date time: INFO/MainProcess]
@@ -34,23 +41,7 @@ def section_text(section: int | str, heading: str | None = None) -> str:
     if found is None:
         raise KeyError(f"no section {section!r}")
     text = found.source()
-    if heading is None:
-        return text
-    lines = text.splitlines()
-    for start, line in enumerate(lines):
-        match = re.match(r"^(#+)\s+(.*)$", line)
-        if match and match[2].strip().lower().startswith(heading.lower()):
-            level = len(match[1])
-            end = next(
-                (
-                    i
-                    for i in range(start + 1, len(lines))
-                    if (m := re.match(r"^(#+)\s", lines[i])) and len(m[1]) <= level
-                ),
-                len(lines),
-            )
-            return "\n".join(lines[start:end])
-    raise KeyError(f"section {section} has no heading starting with {heading!r}")
+    return text if heading is None else markdown.part(text, heading)
 
 
 def quote(section: int | str, heading: str | None = None) -> None:
@@ -77,56 +68,55 @@ class Demo:
         except BaseException:  # stop what did start (Redis, in Celery mode)
             self._exit.close()
             raise
-        self.client = self._exit.enter_context(httpx.Client(base_url=self.stack.url, timeout=30))
-        self._line = 0
-        self._seen = self.server
-        self._mail = 0
+        self.harness = self._exit.enter_context(
+            DemoClient(self.stack, tag="cell", outputs=self._task_outputs)
+        )
+        self.client = self.harness.http
+        self._lines = Cursor(self.server.lines, 0)
+        self._emails = Cursor(self.mail.messages, 0)
         self._admin: dict[str, str] | None = None
         print(f"demo app running at {self.stack.url}")
 
     def _start(self, env: dict[str, str]) -> DemoStack:
         return self._exit.enter_context(demo_stack(env))
 
+    def _task_outputs(self) -> list[LiveServer]:
+        """Whose console shows the tasks' lines: the app's, in-process."""
+        return [self.server]
+
     @property
-    def mail(self):
+    def mail(self) -> MailSink:
         return self.stack.mail
 
     @property
     def server(self) -> LiveServer:
         return self.stack.server
 
-    def call(self, method: str, path: str, *, quiet: bool = False, **kwargs) -> httpx.Response:
+    def call(self, method: str, path: str, *, quiet: bool = False, **kwargs: Any) -> httpx.Response:
         """One real HTTP call, printed with its status and how long the response took."""
-        started = time.perf_counter()
-        response = self.client.request(method, path, **kwargs)
-        response.elapsed_ms = (time.perf_counter() - started) * 1000
+        response = self.harness.call(method, path, **kwargs)
         if not quiet:
-            print(f"{method} {path} -> {response.status_code} in {response.elapsed_ms:.1f} ms")
+            print(f"{method} {path} -> {response.status_code} in {elapsed_ms(response):.1f} ms")
         return response
 
-    def register(self, username: str, *, subscribe: bool = False, **kwargs) -> httpx.Response:
-        payload = {
-            "username": username,
-            "email": f"{username}@example.com",
-            "password": PASSWORD,
-            "subscribe_newsletter": subscribe,
-        }
-        return self.call("POST", "/api/v1/auth/register", json=payload, **kwargs)
+    def register(self, username: str, *, subscribe: bool = False, **kwargs: Any) -> httpx.Response:
+        payload = new_user(username, subscribe=subscribe)
+        return self.call("POST", f"{API}/auth/register", json=payload, **kwargs)
 
-    def login(self, username: str, **kwargs) -> dict[str, str]:
-        form = {"username": username, "password": PASSWORD}
-        token = self.call("POST", "/api/v1/auth/login", data=form, quiet=True, **kwargs).json()
-        return {"Authorization": f"Bearer {token['access_token']}"}
+    def login(self, username: str, **kwargs: Any) -> dict[str, str]:
+        """Headers that carry `username`'s token."""
+        self.harness.login(username, **kwargs)
+        return {"Authorization": f"Bearer {self.harness.tokens[username]}"}
 
     def admin(self) -> dict[str, str]:
         """Headers of an admin user (made once, with `python -m demo_app make-admin`); its
         two requests carry the ids `admin-register` and `admin-login`, and their tasks are
         over when this returns."""
         if self._admin is None:
-            self.register("admin", quiet=True, headers={"X-Request-ID": "admin-register"})
+            registered = self.register("admin", quiet=True, request_id="admin-register")
             self.stack.make_admin("admin")
-            admin = self.login("admin", headers={"X-Request-ID": "admin-login"})
-            self.wait_for_tasks("admin-register")
+            admin = self.login("admin", request_id="admin-login")
+            self.wait_for_tasks(registered)
             self.wait_for_tasks("admin-login")
             self._admin = admin
         return self._admin
@@ -135,51 +125,38 @@ class Demo:
         """The app's console lines since the last look (uvicorn's own lines left out),
         after waiting for a line matching `wait_for` if given. After `stack.restart()`,
         the new server's lines from its first."""
-        if self._seen is not self.server:
-            self._seen, self._line = self.server, 0
+        if self._lines.items is not self.server.lines:
+            self._lines = Cursor(self.server.lines, 0)
         if wait_for:
-            self.server.wait_for_line(wait_for, timeout, start=self._line)
-        lines = self.server.lines[self._line :]
-        self._line += len(lines)
-        shown = [line for line in lines if not UVICORN_LINE.match(line)]
+            self.server.wait_for_line(wait_for, timeout, start=self._lines.position)
+        shown = [line for line in self._lines.new() if not UVICORN_LINE.match(line)]
         show_lines(shown)
         return shown
 
-    def new_emails(self, count: int = 0, timeout: float = 10.0) -> list:
+    def new_emails(self, count: int = 0, timeout: float = 10.0) -> list[ReceivedMail]:
         """Emails the SMTP sink received since the last look (waiting for `count` of them)."""
-        self.mail.wait_for(self._mail + count, timeout)
-        mails = self.mail.messages[self._mail :]
-        self._mail += len(mails)
+        self.mail.wait_for(self._emails.position + count, timeout)
+        mails = self._emails.new()
         for mail in mails:
             print(f"📬 to={mail.to} subject={mail.subject!r}")
         return mails
 
-    def runs(self, **filters) -> list[dict]:
+    def runs(self, **filters: Any) -> list[dict]:
         """Task runs, newest first, as an admin sees them: GET /api/v1/tasks?status=&name=."""
-        return self.call("GET", "/api/v1/tasks", params=filters, headers=self.admin()).json()
+        path = f"{API}/tasks"
+        return self.call("GET", path, params=filters, headers=self.admin(), quiet=True).json()
 
-    def wait_for_tasks(self, request_id: str, timeout: float = 10.0) -> None:
-        """Wait until the request's response is recorded and none of its task runs is
-        still queued or running. Read from the app's database, so the waiting adds no
-        requests of its own to the log."""
-        database = self.server.env["DATABASE_URL"].split("///", 1)[1]
-        recorded = "SELECT 1 FROM request_records WHERE request_id = ?"
-        busy = "SELECT 1 FROM task_runs WHERE request_id = ? AND status IN ('queued', 'running')"
-        deadline = time.monotonic() + timeout
-        while True:
-            with closing(sqlite3.connect(database)) as conn:
-                if (
-                    conn.execute(recorded, (request_id,)).fetchone()
-                    and not conn.execute(busy, (request_id,)).fetchone()
-                ):
-                    return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the tasks of {request_id} still run after {timeout}s")
-            time.sleep(0.02)
+    def wait_for_tasks(
+        self, request: httpx.Response | str, timeout: float = 10.0, *, retries: bool = True
+    ) -> list[Run]:
+        """Wait until every task run of the request (its response, or its id) is finished,
+        read from the app's run records, and the runs' last lines are on the console.
+        `retries=False`: until each run is finished or waits for its next attempt."""
+        return self.harness.wait_for_tasks(request, timeout, retries=retries)
 
-    def timeline(self, request_id: str) -> list[dict]:
-        path = f"/api/v1/requests/{request_id}/timeline"
-        return self.call("GET", path, headers=self.admin(), quiet=True).json()
+    def timeline(self, request: httpx.Response | str) -> list[dict]:
+        self.admin()
+        return self.harness.timeline(request)
 
     def stop(self) -> None:
         self._exit.close()
@@ -193,7 +170,7 @@ class CeleryDemo(Demo):
 
     def __init__(self, env: dict[str, str] | None = None, *, workers: int = 1) -> None:
         self._workers = workers
-        self._worker_lines: dict[str, int] = {}
+        self._worker_lines: dict[str, Cursor[str]] = {}
         super().__init__(env)
         names = ", ".join(worker.name for worker in self.workers)
         print(f"redis-server and {len(self.workers)} Celery worker process(es): {names}")
@@ -201,19 +178,24 @@ class CeleryDemo(Demo):
     def _start(self, env: dict[str, str]) -> DemoStack:
         workdir = self._exit.enter_context(tempfile.TemporaryDirectory(prefix="guide-redis-"))
         self.redis = self._exit.enter_context(RedisServer(workdir))
-        self.celery = self._exit.enter_context(celery_stack(self.redis, env, workers=self._workers))
+        self.celery: CeleryStack = self._exit.enter_context(
+            celery_stack(self.redis, env, workers=self._workers)
+        )
         return self.celery.app
 
+    def _task_outputs(self) -> list[LiveServer]:
+        return list(self.workers)
+
     @property
-    def workers(self):
+    def workers(self) -> list[CeleryWorkerProcess]:
         return self.celery.workers
 
-    def _cursor(self, worker) -> int:
+    def _cursor(self, worker: CeleryWorkerProcess) -> Cursor[str]:
         """Where the last look at `worker` ended; at first, after its start-up banner."""
         if worker.name not in self._worker_lines:
             ready = re.compile(worker.ready)
             starts = [n + 1 for n, line in enumerate(worker.lines) if ready.search(line)]
-            self._worker_lines[worker.name] = starts[0] if starts else 0
+            self._worker_lines[worker.name] = Cursor(worker.lines, starts[0] if starts else 0)
         return self._worker_lines[worker.name]
 
     def new_worker_output(
@@ -224,20 +206,17 @@ class CeleryDemo(Demo):
         log lines too if `everything`."""
         deadline = time.monotonic() + timeout
         while wait_for and not any(
-            re.search(wait_for, line) for w in self.workers for line in w.lines[self._cursor(w) :]
+            re.search(wait_for, line) for w in self.workers for line in self._cursor(w).peek()
         ):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no worker line matching {wait_for!r} after {timeout}s")
             time.sleep(0.02)
-        shown = []
-        for worker in self.workers:
-            lines = worker.lines[self._cursor(worker) :]
-            self._worker_lines[worker.name] += len(lines)
-            shown += [
-                f"{worker.name}: {line}"
-                for line in lines
-                if everything or not CELERY_LINE.match(line)
-            ]
+        shown = [
+            f"{worker.name}: {line}"
+            for worker in self.workers
+            for line in self._cursor(worker).new()
+            if everything or not CELERY_LINE.match(line)
+        ]
         show_lines(shown)
         return shown
 

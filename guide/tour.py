@@ -26,7 +26,6 @@ from rich.text import Text
 from guide.console import is_plain, make_console, write_plain
 from guide.live import (
     FAST_HASHING,
-    PASSWORD,
     Cursor,
     DemoClient,
     DemoStack,
@@ -34,6 +33,7 @@ from guide.live import (
     elapsed_ms,
     request_id_of,
 )
+from guide.live.client import login_form, new_user
 
 SLOW_MAIL = 0.3  # seconds the local mail server waits before taking each email (step 1)
 PAUSE = 1.0  # seconds between steps on a terminal, to read; --fast skips them
@@ -175,12 +175,11 @@ class Tour:
 
         self.step(1)
         mail.delay = SLOW_MAIL
-        self.request("POST", "/auth/register", json=user("ada", subscribe=True))
+        self.request("POST", "/auth/register", json=new_user("ada", subscribe=True))
         mail.delay = 0
 
         self.step(2)
-        form = {"username": "ada", "password": PASSWORD}
-        login = self.request("POST", "/auth/login", data=form)
+        login = self.request("POST", "/auth/login", data=login_form("ada"))
         client.tokens["ada"] = login.json()["access_token"]
         item = self.request("POST", "/items", "ada", json={"title": "Read the guide"}).json()
 
@@ -200,15 +199,6 @@ class Tour:
             f"No newsletter for: {', '.join(missed) or 'nobody'}.",
             style="bold",
         )
-
-
-def user(name: str, subscribe: bool) -> dict:
-    return {
-        "username": name,
-        "email": f"{name}@example.com",
-        "password": PASSWORD,
-        "subscribe_newsletter": subscribe,
-    }
 
 
 def bar(fraction: float, width: int = 32) -> str:

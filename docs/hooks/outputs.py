@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
-from guide.live import FAST_HASHING, PASSWORD, demo_stack
+from guide.live import FAST_HASHING, Cursor, DemoClient, DemoStack, demo_stack, elapsed_ms
+from guide.live.client import login_form, new_user
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "var" / "docs-generated"
@@ -37,8 +39,6 @@ SETTINGS = {  # on top of guide.live.FAST_HASHING (cheap password hashing: a fas
     "TASK_RETRY_BASE_SECONDS": "0.2",  # the retry comes 0.2 s after the failure
     "SCHEDULER_POLL_SECONDS": "0.1",
 }
-# run_task's last line for a run: `task send_welcome_email succeeded (attempt 1 took 2.5 ms)`
-ENDED = re.compile(r" task \S+ (succeeded|failed|retrying|dead) .*\(attempt \d+ took [\d.]+ ms\)")
 
 SKIPPED = """\
 !!! warning "Output not recorded"
@@ -60,83 +60,51 @@ class Step:
 
 
 class Recorder:
-    """Sends requests to a running demo stack and keeps what each one printed."""
+    """Sends requests to a running demo stack and keeps what each one printed.
 
-    def __init__(self, stack) -> None:
-        import httpx
+    Each request is sent by the live harness's client, which returns once every task of
+    the request is finished and its lines are on the console (`DemoClient.wait_for_tasks`)."""
 
+    def __init__(self, stack: DemoStack) -> None:
         self.stack = stack
-        self.client = httpx.Client(base_url=stack.url, timeout=20)
-        self.tokens: dict[str, str] = {}
-        self.reads = 0
+        self.client = DemoClient(stack, tag="read", timeout=20)
 
     def request(
         self, request_id: str, method: str, path: str, *, user: str | None = None, **kwargs
     ) -> Step:
-        """One request; returns once the tasks it scheduled are finished and quiet."""
-        headers = {"X-Request-ID": request_id}
-        if user:
-            headers["Authorization"] = f"Bearer {self.tokens[user]}"
-        first_line = len(self.stack.server.lines)
-        started = time.perf_counter()
-        response = self.client.request(method, path, headers=headers, **kwargs)
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        """One request; returns once the tasks it scheduled are finished."""
+        lines = Cursor(self.stack.server.lines)
+        response = self.client.call(method, path, user=user, request_id=request_id, **kwargs)
         if response.status_code >= 400:
             raise RuntimeError(f"{method} {path} -> {response.status_code}: {response.text}")
-        self.settle(request_id)
+        self.client.wait_for_tasks(response, timeout=20)
         return Step(
             request_id,
             method,
             path,
             response.status_code,
             response.reason_phrase,
-            elapsed_ms,
+            elapsed_ms(response),
             response.json() if response.content else None,
-            self.stack.server.lines[first_line:],
+            lines.new(),
         )
 
-    def settle(self, request_id: str, quiet: float = 0.05, timeout: float = 20) -> None:
-        """Wait until every task of `request_id` that started has finished, and the server
-        has printed nothing new for `quiet` seconds (tasks run one after another)."""
-        lines = self.stack.server.lines
-        deadline = time.monotonic() + timeout
-        seen, seen_at = -1, time.monotonic()
-        while time.monotonic() < deadline:
-            mine = [line for line in list(lines) if f"[{request_id}] task " in line]
-            started = sum(" started " in line for line in mine)
-            ended = sum(bool(ENDED.search(line)) for line in mine)
-            if len(lines) != seen:
-                seen, seen_at = len(lines), time.monotonic()
-            elif started and started == ended and time.monotonic() - seen_at >= quiet:
-                return
-            time.sleep(0.02)
-        output = self.stack.server.output()
-        raise TimeoutError(f"the tasks of {request_id} did not finish:\n{output}")
-
     def register(self, username: str, *, subscribe: bool = False) -> Step:
-        payload = {
-            "username": username,
-            "email": f"{username}@example.com",
-            "password": PASSWORD,
-            "subscribe_newsletter": subscribe,
-        }
+        payload = new_user(username, subscribe=subscribe)
         return self.request(f"register-{username}", "POST", "/api/v1/auth/register", json=payload)
 
     def login(self, username: str) -> Step:
-        form = {"username": username, "password": PASSWORD}
-        step = self.request(f"login-{username}", "POST", "/api/v1/auth/login", data=form)
-        self.tokens[username] = step.body["access_token"]
+        step = self.request(
+            f"login-{username}", "POST", "/api/v1/auth/login", data=login_form(username)
+        )
+        assert isinstance(step.body, dict)
+        self.client.tokens[username] = step.body["access_token"]
         return step
 
-    def get(self, path: str, user: str) -> object:
+    def get(self, path: str, user: str) -> Any:
         """A read; returns once the server has logged it, so its line falls in no step."""
-        self.reads += 1
-        request_id = f"read-{self.reads}"
-        first_line = len(self.stack.server.lines)
-        headers = {"Authorization": f"Bearer {self.tokens[user]}", "X-Request-ID": request_id}
-        response = self.client.get(path, headers=headers)
-        response.raise_for_status()
-        self.stack.server.wait_for_line(rf"\[{request_id}\] GET ", start=first_line)
+        response = self.client.call("GET", path, user=user)
+        self.client.wait_for_tasks(response.raise_for_status())
         return response.json()
 
     def rows(self, query: str, *params) -> list[sqlite3.Row]:
@@ -224,17 +192,13 @@ def record() -> dict[str, str]:
 
         # Retry: the mail server refuses the first attempt; the scheduler retries.
         stack.mail.reject.add("hedy@example.com")
-        first_line = len(stack.server.lines)
-        rec.client.post(
-            "/api/v1/auth/register",
-            headers={"X-Request-ID": "register-hedy"},
-            json={"username": "hedy", "email": "hedy@example.com", "password": PASSWORD},
-        ).raise_for_status()
-        stack.server.wait_for_line(r"\[register-hedy\] task send_welcome_email retrying", 20)
+        lines = Cursor(stack.server.lines)
+        hedy = rec.client.register("hedy", request_id="register-hedy").raise_for_status()
+        retrying = r"\[register-hedy\] task send_welcome_email retrying"
+        stack.server.wait_for_line(retrying, 20, start=lines.position)
         stack.mail.reject.discard("hedy@example.com")
-        stack.server.wait_for_line(r"\[register-hedy\] task send_welcome_email succeeded", 20)
-        rec.settle("register-hedy")
-        retried = stack.server.lines[first_line:]
+        rec.client.wait_for_tasks(hedy, timeout=20)
+        retried = lines.new()
         runs = rec.get("/api/v1/tasks?name=send_welcome_email&limit=1", "admin")
         out["retry-console"] = console(retried)
         out["retry-run"] = json_block(

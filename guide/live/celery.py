@@ -27,8 +27,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from demo_app.mailbox import free_port
+from demo_app.mailbox import MailSink, free_port
 from guide.live.process import LiveServer
 from guide.live.stack import FAST_HASHING, DemoStack, demo_stack
 
@@ -160,10 +161,10 @@ class CeleryStack:
         return self.app.url
 
     @property
-    def mail(self):
+    def mail(self) -> MailSink:
         return self.app.mail
 
-    def worker(self, name: str, **kwargs) -> CeleryWorkerProcess:
+    def worker(self, name: str, **kwargs: Any) -> CeleryWorkerProcess:
         """Start one more worker process on this stack's queue."""
         worker = CeleryWorkerProcess(name, env=self.app.server.env, **kwargs).start(timeout=60)
         self.workers.append(worker)
@@ -187,8 +188,8 @@ def celery_stack(
         stack.workers = [CeleryWorkerProcess(f"w{n}", env=full_env) for n in range(1, workers + 1)]
         if beat:
             stack.beat = CeleryBeat(app.workdir / "celerybeat-schedule", env=full_env)
-        processes = [*stack.workers, *([stack.beat] if stack.beat else [])]
-        cleanup.callback(lambda: stop_all([*stack.workers, *([stack.beat] if beat else [])]))
+        processes: list[LiveServer] = [*stack.workers, *([stack.beat] if stack.beat else [])]
+        cleanup.callback(lambda: stop_all([*stack.workers, *processes[len(stack.workers) :]]))
         start_all(processes)
         yield stack
 
@@ -223,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = tempfile.TemporaryDirectory(prefix="guide-redis-")
     redis = None
     celery: list[LiveServer] = []
-    echo = {"echo": True, "env": env}
+    echo: dict[str, Any] = {"echo": True, "env": env}
     # Ctrl-C (even when started in the background, where SIGINT starts out ignored) and
     # SIGTERM both stop everything, in order.
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
@@ -250,7 +251,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         summary = [
             f"Redis:     {broker}"
-            + (f" (embedded redis-server, pid {redis.process.pid})" if redis else ""),
+            + (
+                f" (embedded redis-server, pid {redis.process.pid})"
+                if redis and redis.process
+                else ""
+            ),
             f"Workers:   {args.workers} x {args.concurrency} pool process(es), on one queue",
             "Beat:      off" if args.no_beat else "Beat:      cleanup_old_data, recover_runs",
             f"Database:  {settings.database_url}",

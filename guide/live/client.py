@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,8 +26,13 @@ from guide.live.stack import PASSWORD, DemoStack
 
 API = "/api/v1"
 FINISHED = ("succeeded", "failed", "dead")  # a run in any other status may still run
+BETWEEN_ATTEMPTS = ("retrying",)  # an attempt failed; the next is scheduled
 # run_task's last line for a finished run: `task send_welcome_email succeeded (attempt 1 ...)`
-ENDED = r"task \S+ (succeeded|failed|dead) \(attempt"
+# run_task's last line for an attempt: `task NAME succeeded (attempt 1 took 2.1 ms)`, or
+# `task NAME retrying at 2026-... (attempt 1 took 16.3 ms)`
+ATTEMPT_ENDED = r"task {name} {status}\b[^(]*\(attempt {attempt} took"
+# the app's line for a request, logged as its response's last byte leaves: `GET /x -> 200`
+REQUEST_LINE = r"\b[A-Z]+ /\S* -> \d{3}"
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,10 @@ class Run:
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+    @property
+    def between_attempts(self) -> bool:
+        return self.status in BETWEEN_ATTEMPTS
 
 
 class RunRecords:
@@ -77,6 +87,33 @@ class RunRecords:
         self.engine.dispose()
 
 
+class Sent:
+    """Where the consoles stood when a request was sent."""
+
+    def __init__(self, server: LiveServer, outputs: Sequence[LiveServer]) -> None:
+        self.server = server
+        # id(process.lines) -> its length then
+        self.starts = {id(p.lines): len(p.lines) for p in [*outputs, server]}
+
+    def caught_up(self, request_id: str, runs: list[Run], outputs: Sequence[LiveServer]) -> bool:
+        """The app logged the request's line, and each run logged the end of its latest
+        attempt, on the consoles in `outputs` (a server restarted since: its new console)."""
+        rid = re.escape(request_id) + r"\b.*"
+        if not self._count(self.server, re.compile(rid + REQUEST_LINE)):
+            return False
+        expected = Counter((run.name, run.status, run.attempt) for run in runs)
+        for (name, status, attempt), count in expected.items():
+            ended = ATTEMPT_ENDED.format(name=re.escape(name), status=status, attempt=attempt)
+            pattern = re.compile(rid + ended)
+            if sum(self._count(process, pattern) for process in outputs) < count:
+                return False
+        return True
+
+    def _count(self, process: LiveServer, pattern: re.Pattern[str]) -> int:
+        lines = process.lines[self.starts.get(id(process.lines), 0) :]
+        return sum(1 for line in lines if pattern.search(line))
+
+
 class DemoClient:
     """HTTP calls to one demo stack, and the wait for what they caused.
 
@@ -99,7 +136,7 @@ class DemoClient:
         self.outputs = outputs or (lambda: [self.stack.server])
         self.tokens: dict[str, str] = {}
         self._numbers = itertools.count(1)
-        self._first_line: dict[str, list[int]] = {}  # request id -> console length when sent
+        self._sent: dict[str, Sent] = {}  # by the server's request id
 
     def call(
         self,
@@ -116,24 +153,18 @@ class DemoClient:
         sent_headers = {"X-Request-ID": tag, **(headers or {})}
         if user is not None:
             sent_headers["Authorization"] = f"Bearer {self.tokens[user]}"
-        first_lines = [len(process.lines) for process in self.outputs()]
+        sent = Sent(self.stack.server, self.outputs())
         response = self.http.request(method, path, headers=sent_headers, **kwargs)
-        self._first_line[request_id_of(response)] = first_lines
+        self._sent[request_id_of(response)] = sent
         return response
 
     def register(self, username: str, *, subscribe: bool = False, **kwargs: Any) -> httpx.Response:
-        payload = {
-            "username": username,
-            "email": f"{username}@example.com",
-            "password": PASSWORD,
-            "subscribe_newsletter": subscribe,
-        }
+        payload = new_user(username, subscribe=subscribe)
         return self.call("POST", f"{API}/auth/register", json=payload, **kwargs)
 
     def login(self, username: str, **kwargs: Any) -> httpx.Response:
         """Log in; later calls with `user=username` carry the token."""
-        form = {"username": username, "password": PASSWORD}
-        response = self.call("POST", f"{API}/auth/login", data=form, **kwargs)
+        response = self.call("POST", f"{API}/auth/login", data=login_form(username), **kwargs)
         self.tokens[username] = response.raise_for_status().json()["access_token"]
         return response
 
@@ -146,42 +177,41 @@ class DemoClient:
         self.wait_for_tasks(logged_in)
         return username
 
-    def finished_runs(self, request: httpx.Response | str) -> list[Run] | None:
-        """The request's task runs if every one is finished and has logged its last line;
+    def finished_runs(
+        self, request: httpx.Response | str, *, retries: bool = True
+    ) -> list[Run] | None:
+        """The request's task runs if every one is finished and the console has caught up;
         None while any may still run. `request`: the response, or the server's request id.
+        With `retries=False`, a run waiting for its next attempt counts as done: what the
+        request's first attempts did, without waiting out the backoff.
 
-        A run is recorded finished just before its last line is logged: so once this
-        returns runs, the console holds everything the request's tasks printed."""
+        The app logs a request's line (`POST /api/v1/... -> 201`) just before it records the
+        response, and the end of a run's attempt just after it records it: once these lines
+        are here, the consoles hold everything the request and its tasks printed."""
         request_id = request if isinstance(request, str) else request_id_of(request)
         recorded, runs = self.records.of(request_id)
-        if not recorded or not all(run.finished for run in runs):
+        done = [run.finished or (not retries and run.between_attempts) for run in runs]
+        if not recorded or not all(done):
             return None
-        if runs and self._logged_ends(request_id) < len(runs):
+        sent = self._sent.get(request_id)
+        if sent and not sent.caught_up(request_id, runs, self.outputs()):
             return None
         return runs
 
-    def wait_for_tasks(self, request: httpx.Response | str, timeout: float = 10.0) -> list[Run]:
-        """The request's task runs, once `finished_runs` has them."""
+    def wait_for_tasks(
+        self, request: httpx.Response | str, timeout: float = 10.0, *, retries: bool = True
+    ) -> list[Run]:
+        """The request's task runs, once `finished_runs` has them (every run finished; with
+        `retries=False`, every run finished or waiting for its next attempt)."""
         deadline = time.monotonic() + timeout
-        while (runs := self.finished_runs(request)) is None:
+        while (runs := self.finished_runs(request, retries=retries)) is None:
             if time.monotonic() > deadline:
                 request_id = request if isinstance(request, str) else request_id_of(request)
                 _, runs = self.records.of(request_id)
-                busy = [f"{run.name}: {run.status}" for run in runs]
-                raise TimeoutError(f"request {request_id}: not finished after {timeout}s: {busy}")
+                states = [f"{run.name}: {run.status}" for run in runs]
+                raise TimeoutError(f"request {request_id}: not done after {timeout}s: {states}")
             time.sleep(0.02)
         return runs
-
-    def _logged_ends(self, request_id: str) -> int:
-        """How many `task ... succeeded|failed|dead (attempt ...)` lines the request's runs
-        have printed since it was sent, on the consoles in `outputs`."""
-        processes = self.outputs()
-        starts = self._first_line.get(request_id, [0] * len(processes))
-        pattern = re.compile(re.escape(request_id) + r"\b.*" + ENDED)
-        return sum(
-            sum(1 for line in process.lines[start:] if pattern.search(line))
-            for process, start in zip(processes, starts, strict=False)
-        )
 
     def timeline(self, request: httpx.Response | str, admin: str = "admin") -> list[dict]:
         """The server's timeline of the request (an admin's view: see `make_admin`)."""
@@ -198,6 +228,20 @@ class DemoClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def new_user(username: str, *, subscribe: bool = False) -> dict[str, Any]:
+    """A registration: USERNAME@example.com, the demo password."""
+    return {
+        "username": username,
+        "email": f"{username}@example.com",
+        "password": PASSWORD,
+        "subscribe_newsletter": subscribe,
+    }
+
+
+def login_form(username: str) -> dict[str, str]:
+    return {"username": username, "password": PASSWORD}
 
 
 def request_id_of(response: httpx.Response) -> str:

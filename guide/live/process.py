@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, Self, TypeVar
 
 from demo_app.mailbox import free_port
 
@@ -81,7 +81,7 @@ class LiveServer:
         command = [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1"]
         return command + ["--port", str(self.port), *self.args]
 
-    def start(self, timeout: float = 20.0) -> LiveServer:
+    def start(self, timeout: float = 20.0) -> Self:
         self.process = subprocess.Popen(
             self.command(),
             stdout=subprocess.PIPE,
@@ -175,7 +175,7 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def __enter__(self) -> LiveServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
