@@ -137,6 +137,7 @@ class DemoClient:
         self.tokens: dict[str, str] = {}
         self._numbers = itertools.count(1)
         self._sent: dict[str, Sent] = {}  # by the server's request id
+        self._ids: dict[str, str] = {}  # the X-Request-ID we sent -> the server's id
 
     def call(
         self,
@@ -156,7 +157,15 @@ class DemoClient:
         sent = Sent(self.stack.server, self.outputs())
         response = self.http.request(method, path, headers=sent_headers, **kwargs)
         self._sent[request_id_of(response)] = sent
+        self._ids[sent_headers["X-Request-ID"]] = request_id_of(response)
         return response
+
+    def request_id(self, request: httpx.Response | str) -> str:
+        """The server's id for a request: from its response, or from the X-Request-ID we
+        sent it with (the server may keep that as a correlation only), or the id itself."""
+        if isinstance(request, str):
+            return self._ids.get(request, request)
+        return request_id_of(request)
 
     def register(self, username: str, *, subscribe: bool = False, **kwargs: Any) -> httpx.Response:
         payload = new_user(username, subscribe=subscribe)
@@ -188,7 +197,7 @@ class DemoClient:
         The app logs a request's line (`POST /api/v1/... -> 201`) just before it records the
         response, and the end of a run's attempt just after it records it: once these lines
         are here, the consoles hold everything the request and its tasks printed."""
-        request_id = request if isinstance(request, str) else request_id_of(request)
+        request_id = self.request_id(request)
         recorded, runs = self.records.of(request_id)
         done = [run.finished or (not retries and run.between_attempts) for run in runs]
         if not recorded or not all(done):
@@ -206,7 +215,7 @@ class DemoClient:
         deadline = time.monotonic() + timeout
         while (runs := self.finished_runs(request, retries=retries)) is None:
             if time.monotonic() > deadline:
-                request_id = request if isinstance(request, str) else request_id_of(request)
+                request_id = self.request_id(request)
                 _, runs = self.records.of(request_id)
                 states = [f"{run.name}: {run.status}" for run in runs]
                 raise TimeoutError(f"request {request_id}: not done after {timeout}s: {states}")
@@ -215,7 +224,7 @@ class DemoClient:
 
     def timeline(self, request: httpx.Response | str, admin: str = "admin") -> list[dict]:
         """The server's timeline of the request (an admin's view: see `make_admin`)."""
-        request_id = request if isinstance(request, str) else request_id_of(request)
+        request_id = self.request_id(request)
         path = f"{API}/requests/{request_id}/timeline"
         return self.call("GET", path, user=admin).raise_for_status().json()
 
