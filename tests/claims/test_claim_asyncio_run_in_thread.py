@@ -50,8 +50,9 @@ def test_coroutine_function_runs_on_the_server_loop(server):
 
 
 def test_a_lock_bound_to_the_server_loop_breaks_in_asyncio_run():
-    # Each task holds the lock for 1.5 s: c asks for it while a or b still holds it.
-    with LiveServer(APP, env={"WRITE_SECONDS": "1.5"}) as server:
+    # Each task holds the lock for 1 s. c is posted once b waits for a: c asks for the lock
+    # while a or b holds it (a window of at least b's whole second, for one local POST).
+    with LiveServer(APP, env={"WRITE_SECONDS": "1"}) as server:
         post(server, "/right/a.csv")
         server.wait_for_line(r"^a\.csv: writing")
         post(server, "/right/b.csv")  # waits for the lock on the server's loop: binds it
