@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -10,8 +13,9 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_KEY = "development-only-secret-key-change-me-please"
-VAR_DIR = Path("var")
+VAR_DIR = Path("var")  # the app's data folder (git-ignored): database, uploads, secret key
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_BYTES = 32  # HS256 signs with a SHA-256 HMAC: a shorter key is weaker than it
 
 log = logging.getLogger("demo_app")
 
@@ -23,7 +27,10 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'demo_app.db'}"
-    secret_key: str = DEV_SECRET_KEY
+    # Signs the access tokens. Unset: a random key made once for this installation and kept
+    # in VAR_DIR/secret_key (mode 0600), so tokens survive restarts and no one else, reading
+    # this repository, can sign one. ENVIRONMENT=production requires it, of 32 bytes or more.
+    secret_key: str = ""
     access_token_expire_minutes: int = 60
 
     # Email: with no SMTP_HOST the messages are printed to the console instead.
@@ -71,11 +78,17 @@ class Settings(BaseSettings):
     # --8<-- [end:celery_settings]
 
     @model_validator(mode="after")
-    def _refuse_dev_secret_in_production(self) -> Settings:
-        if self.secret_key == DEV_SECRET_KEY:
-            if self.environment == "production":
-                raise ValueError("SECRET_KEY must be set when ENVIRONMENT=production")
-            log.warning("Using the development SECRET_KEY: set SECRET_KEY outside development.")
+    def _secret_key(self) -> Settings:
+        if (
+            self.environment == "production"
+            and len(self.secret_key.encode()) < MIN_SECRET_KEY_BYTES
+        ):
+            raise ValueError(
+                f"ENVIRONMENT=production needs a SECRET_KEY of at least {MIN_SECRET_KEY_BYTES} "
+                'bytes: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        if not self.secret_key:
+            self.secret_key = installation_secret_key(VAR_DIR)
         return self
 
     @model_validator(mode="after")
@@ -88,6 +101,37 @@ class Settings(BaseSettings):
                 f"{self.celery_visibility_timeout}"
             )
         return self
+
+
+def installation_secret_key(folder: Path) -> str:
+    """This installation's own key: read from `folder/secret_key`, made there the first time.
+
+    The file is written whole under a temporary name (mode 0600) and then linked into
+    place, so two processes starting at once agree on one key and none reads half of it.
+    """
+    path = folder / SECRET_KEY_FILE
+    if not path.exists():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(tmp, path)
+                log.info("Made a secret key for this installation in %s", path)
+            except FileExistsError:  # another process made it first: use theirs
+                pass
+        finally:
+            os.unlink(tmp)
+    if path.stat().st_mode & 0o077:
+        log.warning("%s was readable by others: now mode 0600", path)
+        path.chmod(0o600)
+    key = path.read_text().strip()
+    if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ValueError(f"{path} holds a key shorter than {MIN_SECRET_KEY_BYTES} bytes: delete it")
+    return key
 
 
 @lru_cache

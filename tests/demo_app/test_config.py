@@ -1,22 +1,49 @@
-import logging
+import stat
 
 import pytest
 from pydantic import ValidationError
 
+from demo_app import config
 from demo_app.config import Settings
 
 
-def test_production_refuses_the_development_secret(monkeypatch):
+@pytest.fixture(autouse=True)
+def var_dir(tmp_path, monkeypatch):
+    """Settings made here keep any generated key in tmp_path, not in the repository's var/."""
+    monkeypatch.setattr(config, "VAR_DIR", tmp_path / "var")
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    with pytest.raises(ValidationError, match="SECRET_KEY must be set"):
+    return tmp_path / "var"
+
+
+@pytest.mark.parametrize("key", [None, "x", "31 bytes, one short of enough.."])
+def test_production_refuses_a_missing_or_short_secret(monkeypatch, key, var_dir):
+    if key is not None:
+        monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(ValidationError, match="SECRET_KEY of at least 32 bytes"):
         Settings(environment="production", _env_file=None)
+    assert not var_dir.exists()  # production never falls back to a generated key
 
 
-def test_development_warns_about_the_default_secret(monkeypatch, caplog):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    with caplog.at_level(logging.WARNING, logger="demo_app"):
-        Settings(environment="development", _env_file=None)
-    assert "development SECRET_KEY" in caplog.text
+def test_production_takes_a_long_enough_secret(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 32)
+    assert Settings(environment="production", _env_file=None).secret_key == "k" * 32
+
+
+def test_without_a_secret_one_is_made_private_and_kept(var_dir):
+    key = Settings(_env_file=None).secret_key
+    key_file = var_dir / "secret_key"
+    assert key_file.read_text() == key and len(key.encode()) >= 32
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(var_dir.stat().st_mode) == 0o700
+    assert Settings(_env_file=None).secret_key == key  # the next start reads it back
+    assert [p.name for p in var_dir.iterdir()] == ["secret_key"]  # no temporary file left
+
+
+def test_a_key_file_others_can_read_is_made_private(var_dir):
+    key = Settings(_env_file=None).secret_key
+    (var_dir / "secret_key").chmod(0o644)
+    assert Settings(_env_file=None).secret_key == key
+    assert stat.S_IMODE((var_dir / "secret_key").stat().st_mode) == 0o600
 
 
 def test_settings_come_from_the_environment(monkeypatch):

@@ -1,0 +1,73 @@
+"""Finding 1: no shared secret. With no SECRET_KEY the app signs with a key of its own."""
+
+from __future__ import annotations
+
+import stat
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jwt
+import pytest
+
+from demo_app import config
+from demo_app.config import get_settings
+from demo_app.main import create_app
+from tests.demo_app.conftest import login, register
+
+# The development key this repository used to publish: anyone could sign tokens with it.
+PUBLISHED_KEY = "development-only-secret-key-change-me-please"
+
+
+@pytest.fixture
+def var_dir(env, tmp_path, monkeypatch):
+    """The app's data folder in tmp_path, and no SECRET_KEY in the environment."""
+    folder = tmp_path / "var"
+    monkeypatch.setattr(config, "VAR_DIR", folder)
+    monkeypatch.delenv("SECRET_KEY")
+    get_settings.cache_clear()
+    return folder
+
+
+async def started_client(run):
+    app = create_app()
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return await run(c)
+
+
+async def test_a_token_signed_with_the_published_key_is_refused(var_dir):
+    async def run(client):
+        user = await register(client, "john")
+        claims = {"sub": str(user["id"]), "exp": datetime.now(UTC) + timedelta(minutes=5)}
+        forged = jwt.encode(claims | {"iat": datetime.now(UTC)}, PUBLISHED_KEY, "HS256")
+        response = await client.get(
+            "/api/v1/users/me", headers={"Authorization": f"Bearer {forged}"}
+        )
+        assert response.status_code == 401
+        assert (
+            await client.get("/api/v1/users/me", headers=await login(client, "john"))
+        ).is_success
+
+    await started_client(run)
+    assert get_settings().secret_key != PUBLISHED_KEY
+
+
+async def test_the_generated_key_is_private_and_reused_after_a_restart(var_dir):
+    async def first(client):
+        await register(client, "john")
+        return await login(client, "john")
+
+    headers = await started_client(first)
+    key_file = var_dir / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(key_file.read_bytes()) >= 32
+    key = key_file.read_text()
+
+    get_settings.cache_clear()  # a restart: settings read again
+
+    async def second(client):
+        return await client.get("/api/v1/users/me", headers=headers)
+
+    assert (await started_client(second)).status_code == 200  # the token outlived the restart
+    assert key_file.read_text() == key and get_settings().secret_key == key
