@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")  # the app's data folder (git-ignored): database, uploads, secret key
@@ -21,7 +21,8 @@ log = logging.getLogger("demo_app")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # hide_input_in_errors: a refused value (a URL with a password, a key) is not printed
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     environment: Literal["development", "test", "production"] = "development"
     log_format: Literal["console", "json"] = "console"
@@ -77,6 +78,11 @@ class Settings(BaseSettings):
     task_time_limit_seconds: float = 90.0
     # --8<-- [end:celery_settings]
 
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        return async_database_url(url)
+
     @model_validator(mode="after")
     def _secret_key(self) -> Settings:
         if (
@@ -101,6 +107,28 @@ class Settings(BaseSettings):
                 f"{self.celery_visibility_timeout}"
             )
         return self
+
+
+# The forms people write, and the async driver each one means: the app's engine is async.
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+DATABASE_URL_FORMS = "sqlite:///PATH (e.g. sqlite:///var/demo_app.db) or postgresql://USER@HOST/DB"
+
+
+def async_database_url(url: str) -> str:
+    """`sqlite:///app.db` -> `sqlite+aiosqlite:///app.db`, `postgres://...` ->
+    `postgresql+asyncpg://...`; anything else is refused with what to write instead."""
+    scheme, sep, rest = url.partition("://")
+    driver = ASYNC_DRIVERS.get(scheme.lower())
+    if not sep or driver is None:
+        shown = f"{scheme}://..." if sep else "a value with no scheme"  # never echo a password
+        raise ValueError(f"DATABASE_URL must be {DATABASE_URL_FORMS}, not {shown}")
+    return f"{driver}://{rest}"
 
 
 def installation_secret_key(folder: Path) -> str:

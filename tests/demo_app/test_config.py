@@ -53,3 +53,36 @@ def test_settings_come_from_the_environment(monkeypatch):
     settings = Settings(_env_file=None)
     assert (settings.smtp_host, settings.smtp_port) == ("mail.internal", 2525)
     assert settings.database_url.endswith("elsewhere.db")
+
+
+@pytest.mark.parametrize(
+    ("written", "used"),
+    [
+        ("sqlite:///app.db", "sqlite+aiosqlite:///app.db"),
+        ("sqlite:///./x.db", "sqlite+aiosqlite:///./x.db"),
+        ("sqlite:////srv/app.db", "sqlite+aiosqlite:////srv/app.db"),
+        ("sqlite+aiosqlite:///app.db", "sqlite+aiosqlite:///app.db"),
+        ("postgresql://u:p@db/app", "postgresql+asyncpg://u:p@db/app"),
+        ("postgres://u:p@db:5432/app", "postgresql+asyncpg://u:p@db:5432/app"),
+        ("postgresql+asyncpg://u@db/app", "postgresql+asyncpg://u@db/app"),
+    ],
+)
+def test_the_usual_database_urls_get_the_async_driver(monkeypatch, written, used):
+    monkeypatch.setenv("DATABASE_URL", written)
+    assert Settings(_env_file=None).database_url == used
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://u:hunter2@db/app", "postgresql+psycopg2://u:hunter2@db/app", "app.db", ""]
+)
+def test_other_database_urls_are_refused_with_what_to_write(monkeypatch, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None)
+    [error] = caught.value.errors()
+    assert error["msg"] == (
+        "Value error, DATABASE_URL must be sqlite:///PATH (e.g. sqlite:///var/demo_app.db) "
+        "or postgresql://USER@HOST/DB, not "
+        + (url.split("://")[0] + "://..." if "://" in url else "a value with no scheme")
+    )
+    assert "hunter2" not in str(caught.value)
