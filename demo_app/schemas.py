@@ -2,16 +2,63 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from fastapi import Path, Query
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from demo_app.models import RunStatus, UploadState
 
+# SQLite stores signed 64-bit integers: a bigger id or offset would raise OverflowError
+# inside the query (a 500). Bounded at the edge, it is a 422 that says why.
+MAX_ID = 2**31 - 1
+MAX_OFFSET = 2**31 - 1
+DbId = Annotated[int, Path(le=MAX_ID)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+
+# Control characters (Cc: NUL, CR, LF, ESC...), line and paragraph separators (U+2028/9),
+# lone surrogates and bidi overrides: in a Subject header they break the email, in a log
+# line they forge a new one. Refused at the edge, so no task is handed text it cannot send.
+_REFUSED_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _refuse_controls(value: str, allowed: str = "") -> str:
+    for char in value:
+        if char in allowed:
+            continue
+        if unicodedata.category(char) in _REFUSED_CATEGORIES or char in _BIDI_CONTROLS:
+            raise ValueError(f"control character {char!r} (U+{ord(char):04X}) is not allowed")
+    return value
+
+
+def single_line(value: str) -> str:
+    """One line of text: no control character at all (a title, a subject)."""
+    return _refuse_controls(value)
+
+
+def multi_line(value: str) -> str:
+    """Text that may span lines: newlines and tabs stay (CRLF becomes LF), nothing else."""
+    return _refuse_controls(value.replace("\r\n", "\n"), allowed="\n\t")
+
+
+SingleLine = Annotated[str, AfterValidator(single_line)]
+MultiLine = Annotated[str, AfterValidator(multi_line)]
+
 
 class UserCreate(BaseModel):
-    username: str = Field(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")
+    # ASCII letters, digits and ._- only: no control character, no look-alike.
+    username: SingleLine = Field(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")
     email: EmailStr
     password: str = Field(min_length=8, max_length=128)
     subscribe_newsletter: bool = False
@@ -42,15 +89,15 @@ class Token(BaseModel):
 
 
 class ItemCreate(BaseModel):
-    title: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=2000)
+    title: SingleLine = Field(min_length=1, max_length=200)
+    description: MultiLine | None = Field(default=None, max_length=2000)
 
 
 class ItemUpdate(BaseModel):
     """Every field is optional; each one given is applied."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=2000)
+    title: SingleLine | None = Field(default=None, min_length=1, max_length=200)
+    description: MultiLine | None = Field(default=None, max_length=2000)
     is_completed: bool | None = None
 
     @model_validator(mode="after")
@@ -73,8 +120,8 @@ class ItemPublic(BaseModel):
 
 
 class NewsletterCreate(BaseModel):
-    subject: str = Field(min_length=1, max_length=200)
-    body: str = Field(min_length=1, max_length=20_000)
+    subject: SingleLine = Field(min_length=1, max_length=200)
+    body: MultiLine = Field(min_length=1, max_length=20_000)
 
 
 class NewsletterQueued(BaseModel):

@@ -7,7 +7,7 @@ from sqlmodel import col, select
 
 from demo_app.deps import CurrentUser, SessionDep, Tasks
 from demo_app.models import Item, User, id_of, utcnow
-from demo_app.schemas import ItemCreate, ItemPublic, ItemUpdate
+from demo_app.schemas import DbId, ItemCreate, ItemPublic, ItemUpdate, Offset
 from demo_app.tasks.worker import log_user_action, process_item_completion, send_item_notification
 
 router = APIRouter(prefix="/items", tags=["items"])
@@ -52,7 +52,7 @@ async def create_item(data: ItemCreate, user: CurrentUser, session: SessionDep, 
 async def list_items(
     user: CurrentUser,
     session: SessionDep,
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     limit: int = Query(50, ge=1, le=200),
 ):
     query = (
@@ -66,14 +66,14 @@ async def list_items(
 
 
 @router.get("/{item_id}", response_model=ItemPublic)
-async def read_item(item_id: int, user: CurrentUser, session: SessionDep):
+async def read_item(item_id: DbId, user: CurrentUser, session: SessionDep):
     return await owned_item(session, item_id, user)
 
 
 # --8<-- [start:update_item]
 @router.put("/{item_id}", response_model=ItemPublic)
 async def update_item(
-    item_id: int, data: ItemUpdate, user: CurrentUser, session: SessionDep, tasks: Tasks
+    item_id: DbId, data: ItemUpdate, user: CurrentUser, session: SessionDep, tasks: Tasks
 ):
     item = await owned_item(session, item_id, user)
     was_completed = item.is_completed
@@ -102,7 +102,7 @@ async def update_item(
 
 
 @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_item(item_id: int, user: CurrentUser, session: SessionDep, tasks: Tasks) -> None:
+async def delete_item(item_id: DbId, user: CurrentUser, session: SessionDep, tasks: Tasks) -> None:
     item = await owned_item(session, item_id, user)
     item.deleted_at = utcnow()  # soft delete: cleanup_old_data purges it later
     item.version += 1

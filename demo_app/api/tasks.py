@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from demo_app.deps import AdminUser, DispatchDep, SessionDep
 from demo_app.models import RequestRecord, RunStatus, TaskRun, utcnow
-from demo_app.schemas import TaskRunPublic, TaskStats, TimelineEvent
+from demo_app.schemas import Offset, TaskRunPublic, TaskStats, TimelineEvent
 
 router = APIRouter(tags=["tasks"])
 
@@ -22,7 +22,7 @@ async def list_runs(
     session: SessionDep,
     status_: RunStatus | None = Query(None, alias="status"),
     name: str | None = None,
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     limit: int = Query(50, ge=1, le=500),
 ):
     query = select(TaskRun).order_by(col(TaskRun.queued_at).desc())
