@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -39,7 +40,10 @@ class Settings(BaseSettings):
     smtp_port: int = 1025
     smtp_username: str | None = None
     smtp_password: str | None = None
-    smtp_starttls: bool = False
+    # auto: STARTTLS when the server offers it (required when credentials go to another
+    # host); starttls: required; ssl: TLS from the first byte (port 465); none: plaintext,
+    # refused with credentials unless the host is this machine. (Replaces SMTP_STARTTLS.)
+    smtp_tls: Literal["auto", "starttls", "ssl", "none"] = "auto"
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "Guide Demo <noreply@guide.example>"
 
@@ -84,6 +88,28 @@ class Settings(BaseSettings):
         return async_database_url(url)
 
     @model_validator(mode="after")
+    def _no_credentials_in_clear(self) -> Settings:
+        credentials = self.smtp_username or self.smtp_password
+        if self.smtp_tls == "none" and credentials and not is_loopback(self.smtp_host):
+            raise ValueError(
+                "SMTP_TLS=none would send SMTP_USERNAME/SMTP_PASSWORD in clear to "
+                f"{self.smtp_host}: use SMTP_TLS=starttls or ssl (none is for 127.0.0.1 only)"
+            )
+        return self
+
+    @property
+    def smtp_tls_options(self) -> tuple[bool, bool | None]:
+        """aiosmtplib's `use_tls` and `start_tls` for SMTP_TLS (start_tls=None: if offered)."""
+        if self.smtp_tls == "ssl":
+            return True, False
+        if self.smtp_tls == "none":
+            return False, False
+        if self.smtp_tls == "starttls":
+            return False, True
+        credentials = self.smtp_username or self.smtp_password
+        return False, True if credentials and not is_loopback(self.smtp_host) else None
+
+    @model_validator(mode="after")
     def _secret_key(self) -> Settings:
         if (
             self.environment == "production"
@@ -107,6 +133,15 @@ class Settings(BaseSettings):
                 f"{self.celery_visibility_timeout}"
             )
         return self
+
+
+def is_loopback(host: str | None) -> bool:
+    if host is None or host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a name: only "localhost" is known to be this machine
+        return False
 
 
 # The forms people write, and the async driver each one means: the app's engine is async.

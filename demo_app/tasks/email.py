@@ -89,13 +89,15 @@ async def deliver(message: EmailMessage) -> None:
         text = plain.get_content().strip() if plain else ""
         print("   " + text.replace("\n", "\n   "))
         return
+    use_tls, start_tls = settings.smtp_tls_options  # SMTP_TLS; default: STARTTLS if offered
     await aiosmtplib.send(
         message,
         hostname=settings.smtp_host,
         port=settings.smtp_port,
         username=settings.smtp_username,
         password=settings.smtp_password,
-        start_tls=settings.smtp_starttls,
+        use_tls=use_tls,
+        start_tls=start_tls,
         timeout=settings.smtp_timeout_seconds,
     )
 
