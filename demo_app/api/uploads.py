@@ -17,6 +17,9 @@ from demo_app.tasks.worker import process_upload
 router = APIRouter(prefix="/uploads", tags=["uploads"])
 
 CHUNK = 64 * 1024
+# Boundaries and part headers around the file's bytes: the route's body limit is
+# MAX_UPLOAD_BYTES plus this (main.py), so a bigger upload is cut off at 413 as it arrives.
+MULTIPART_OVERHEAD = 16 * 1024
 
 
 def display_name(filename: str | None) -> str:
