@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from demo_app.db import get_session
 from demo_app.models import User
-from demo_app.security import decode_access_token
+from demo_app.security import account_stamp, decode_access_token
 from demo_app.tasks.runs import Dispatch, TaskQueue
 
 # --8<-- [start:session_dep]
@@ -32,11 +32,12 @@ async def get_current_user(
         headers={"WWW-Authenticate": "Bearer"},
     )
     try:
-        user_id = decode_access_token(token)
-    except (jwt.InvalidTokenError, KeyError, ValueError):
+        user_id, account = decode_access_token(token)
+    except jwt.InvalidTokenError:
         raise unauthorized from None
     user = await session.get(User, user_id)
-    if user is None:
+    # A deleted user's token, or one whose id now belongs to a newer account: refused.
+    if user is None or account_stamp(user) != account:
         raise unauthorized
     return user
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Column, Enum, UniqueConstraint
+from sqlalchemy import JSON, Column, Enum, Index, UniqueConstraint, func
 from sqlmodel import Field, SQLModel
 
 
@@ -63,6 +63,11 @@ class User(SQLModel, table=True):
     is_admin: bool = False
     is_subscribed: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# "Alice" and "alice" are one account: the name is shown as written, unique in lower case.
+_users = User.__table__  # type: ignore[attr-defined]
+Index("ux_users_username_lower", func.lower(_users.c.username), unique=True)
 
 
 class Item(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -11,6 +12,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from demo_app.config import get_settings
+from demo_app.models import User, id_of
 
 ALGORITHM = "HS256"
 
@@ -43,14 +45,48 @@ def _dummy_hash() -> str:
     return _current_hasher().hash("not the password of anyone")
 
 
-def create_access_token(user_id: int) -> str:
+# A token names its user by id, and ids are reused once a user is deleted: it also names
+# the account (its creation time), so a new account that gets the same id does not
+# inherit the old one's tokens. `iat` and `jti` date and name each token; `exp` is required.
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "acct"]
+
+
+def account_stamp(user: User) -> str:
+    """What tells this account from an earlier or later one with the same id."""
+    # naive UTC, microseconds: what SQLite gives back for the aware value written
+    return user.created_at.replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+def create_access_token(user: User) -> str:
     settings = get_settings()
-    expires = datetime.now(UTC) + timedelta(minutes=settings.access_token_expire_minutes)
-    payload = {"sub": str(user_id), "exp": expires}
+    now = datetime.now(UTC)
+    payload = {
+        "sub": str(id_of(user)),
+        "acct": account_stamp(user),
+        "iat": now,
+        "exp": now + timedelta(minutes=settings.access_token_expire_minutes),
+        "jti": uuid.uuid4().hex,
+    }
     return jwt.encode(payload, settings.secret_key, algorithm=ALGORITHM)
 
 
-def decode_access_token(token: str) -> int:
-    """The user id in a valid token; raises jwt.InvalidTokenError otherwise."""
-    payload = jwt.decode(token, get_settings().secret_key, algorithms=[ALGORITHM])
-    return int(payload["sub"])
+def decode_access_token(token: str) -> tuple[int, str]:
+    """The user id and account stamp in a valid token; raises jwt.InvalidTokenError otherwise
+    (a bad signature, a missing or past `exp`, a missing claim)."""
+    payload = jwt.decode(
+        token,
+        get_settings().secret_key,
+        algorithms=[ALGORITHM],
+        options={"require": REQUIRED_CLAIMS},
+    )
+    sub, acct = payload["sub"], payload["acct"]
+    # an id a database column can hold: a 64-bit integer (a longer one is no user's)
+    if not (
+        isinstance(sub, str)
+        and sub.isascii()
+        and sub.isdigit()
+        and len(sub) <= 18
+        and isinstance(acct, str)
+    ):
+        raise jwt.InvalidTokenError("malformed sub or acct claim")
+    return int(sub), acct

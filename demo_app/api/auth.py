@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import or_, select
+from sqlmodel import func, or_, select
 
 from demo_app.deps import SessionDep, Tasks
-from demo_app.models import User, id_of
+from demo_app.models import User
 from demo_app.schemas import Token, UserCreate, UserPublic
 from demo_app.security import create_access_token, hash_password, verify_password
 from demo_app.tasks.worker import log_user_action, send_welcome_email
@@ -22,11 +22,15 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/register", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
 async def register(data: UserCreate, session: SessionDep, tasks: Tasks) -> User:
     hashed_password = await hash_password(data.password)  # slow: before the transaction
+    # Registration necessarily tells whether a name or address is taken (a sign-up form
+    # must say why it refused): the rate limit on this route is what bounds enumeration.
     taken = await session.exec(
-        select(User).where(or_(User.username == data.username, User.email == data.email))
+        select(User).where(
+            or_(func.lower(User.username) == data.username.lower(), User.email == data.email)
+        )
     )
     if clash := taken.first():
-        field = "username" if clash.username == data.username else "email"
+        field = "username" if clash.username.lower() == data.username.lower() else "email"
         raise HTTPException(status.HTTP_409_CONFLICT, f"That {field} is already registered")
     user = User(
         username=data.username,
@@ -52,7 +56,8 @@ async def register(data: UserCreate, session: SessionDep, tasks: Tasks) -> User:
 async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, tasks: Tasks
 ) -> Token:
-    user = (await session.exec(select(User).where(User.username == form.username))).first()
+    by_name = func.lower(User.username) == form.username.lower()  # "Alice" is "alice"
+    user = (await session.exec(select(User).where(by_name))).first()
     await session.commit()  # end the read: the slow hash below holds no connection
     valid = await verify_password(form.password, user.hashed_password if user else None)
     if user is None or not valid:
@@ -63,4 +68,4 @@ async def login(
         )
     tasks.add_task(log_user_action, user.username, "LOGIN")
     await session.commit()
-    return Token(access_token=create_access_token(id_of(user)))
+    return Token(access_token=create_access_token(user))
