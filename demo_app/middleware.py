@@ -1,4 +1,5 @@
-"""A pure ASGI middleware: a request id for every request, and when its response left.
+"""A pure ASGI middleware: a request id for every request, when its response left, and
+the security headers every response carries.
 
 Not `BaseHTTPMiddleware`: this one only wraps `send`, so it neither buffers the response nor
 changes how background tasks run. Starlette runs a response's background tasks inside the
@@ -18,6 +19,30 @@ from demo_app.context import accept_or_make, request_id_var
 from demo_app.models import RequestRecord, utcnow
 
 log = logging.getLogger("demo_app.requests")
+
+# On every response: no MIME sniffing, never framed (clickjacking), no Referer sent on.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+# The API returns data, never a page: a browser that renders one anyway may run nothing.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# The docs pages run the app's own Swagger UI / ReDoc files (FastAPIOffline, no CDN) and
+# one inline script that starts them; they call the API on this origin only.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self' blob:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+DOCS_PAGES = ("/docs", "/redoc")
+
+
+def add_security_headers(headers: MutableHeaders, path: str) -> None:
+    csp = DOCS_CSP if path.startswith(DOCS_PAGES) else API_CSP
+    for name, value in {**SECURITY_HEADERS, "Content-Security-Policy": csp}.items():
+        if name not in headers:
+            headers[name] = value
 
 
 class RequestContextMiddleware:
@@ -40,7 +65,9 @@ class RequestContextMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+                headers = MutableHeaders(scope=message)
+                headers.append("X-Request-ID", request_id)
+                add_security_headers(headers, scope["path"])
                 record.status_code = message["status"]
             await send(message)
             if message["type"] == "http.response.body" and not message.get("more_body"):

@@ -21,6 +21,19 @@ async def owned_item(session: SessionDep, item_id: int, user: User) -> Item:
     return item
 
 
+async def bump_version(session: SessionDep, item: Item) -> None:
+    """`version = version + 1` in SQL, then read the row back inside this transaction.
+
+    `item.version += 1` in Python is a lost update: ten concurrent PUTs all read version 1
+    and all write 2, so nine "updated" emails share one idempotency key and are skipped.
+    The database adds one per statement, and the write lock is held until commit, so each
+    request reads back its own version.
+    """
+    item.version = Item.version + 1  # a SQL expression: the database adds the one
+    await session.flush()
+    await session.refresh(item)
+
+
 def notify(tasks: Tasks, user: User, item: Item, notification_type: str) -> None:
     tasks.add_task(
         send_item_notification,
@@ -86,8 +99,8 @@ async def update_item(
         item.completed_at = utcnow()
     elif not item.is_completed:
         item.completed_at = None
-    item.version += 1
     item.updated_at = utcnow()
+    await bump_version(session, item)
 
     just_completed = item.is_completed and not was_completed
     notify(tasks, user, item, "completed" if just_completed else "updated")
@@ -105,7 +118,7 @@ async def update_item(
 async def delete_item(item_id: DbId, user: CurrentUser, session: SessionDep, tasks: Tasks) -> None:
     item = await owned_item(session, item_id, user)
     item.deleted_at = utcnow()  # soft delete: cleanup_old_data purges it later
-    item.version += 1
+    await bump_version(session, item)
     notify(tasks, user, item, "deleted")
     tasks.add_task(log_user_action, user.username, "DELETE_ITEM", f"item_id: {item.id}")
     await session.commit()

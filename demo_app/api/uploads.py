@@ -67,7 +67,9 @@ async def upload_text_file(
     session.add(upload)
     tasks.add_task(process_upload, upload.id)  # an async def task: awaited on the loop
     await session.commit()
-    status_url = str(request.url_for("read_upload", upload_id=upload.id))
+    # A path, not request.url_for(): that is built from the request's Host header, which
+    # the client chose, so a forged Host would come back as a link to someone else's site.
+    status_url = request.app.url_path_for("read_upload", upload_id=upload.id)
     return UploadAccepted(id=upload.id, status=upload.status, status_url=status_url)
 
 
