@@ -11,7 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+import limits
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")  # the app's data folder (git-ignored): database, uploads, secret key
@@ -50,6 +51,16 @@ class Settings(BaseSettings):
     # Argon2 cost: the defaults are for real passwords; tests lower them to run fast.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
+    # Hashes computed at once (each one a thread, a core and ARGON2_MEMORY_COST KiB);
+    # unset: the core count. Logins beyond it wait for a turn.
+    hashing_threads: int | None = Field(default=None, ge=1)
+
+    # Rate limits (the `limits` package's notation: "5/minute", "100/hour", "10 per 2 minutes"),
+    # counted in this process's memory over a moving window; past one the answer is 429 with
+    # Retry-After. Every login attempt counts, right or wrong: guessing passwords is slow.
+    rate_limit_login_per_username: str = "5/minute"
+    rate_limit_login_per_ip: str = "20/minute"
+    rate_limit_register_per_ip: str = "10/minute"
 
     upload_dir: Path = VAR_DIR / "uploads"
     max_upload_bytes: int = 1_048_576
@@ -81,6 +92,18 @@ class Settings(BaseSettings):
     task_soft_time_limit_seconds: float = 60.0
     task_time_limit_seconds: float = 90.0
     # --8<-- [end:celery_settings]
+
+    @field_validator(
+        "rate_limit_login_per_username", "rate_limit_login_per_ip", "rate_limit_register_per_ip"
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError:
+            example = '"5/minute" or "100/hour"'
+            raise ValueError(f"a rate limit is written like {example}, not {value!r}") from None
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TypeVar
 
+import anyio
 import anyio.to_thread
 import jwt
+from anyio.lowlevel import RunVar
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
@@ -15,6 +20,7 @@ from demo_app.config import get_settings
 from demo_app.models import User, id_of
 
 ALGORITHM = "HS256"
+T = TypeVar("T")
 
 
 @lru_cache
@@ -27,22 +33,54 @@ def _current_hasher() -> PasswordHash:
     return _hasher(s.argon2_time_cost, s.argon2_memory_cost)
 
 
-# Argon2 is deliberately slow CPU work: run it in a worker thread, not on the event loop.
+# --8<-- [start:hashing_limiter]
+# Argon2 is deliberately slow CPU work (and 64 MiB of memory per hash): run it in a worker
+# thread, not on the event loop, and in few threads at once. AnyIO's default limiter lets
+# 40 threads run, shared with every `def` endpoint and task: 60 logins at once then took
+# 2.7 GB and both cores. Hashing has its own limiter, about one thread per core: a crowd of
+# logins waits its turn (holding no thread, no memory) while other requests are served.
+_hashing: RunVar[anyio.CapacityLimiter] = RunVar("hashing")
+
+
+def hashing_limiter() -> anyio.CapacityLimiter:
+    """This event loop's limiter for hashing: HASHING_THREADS, or the core count."""
+    try:
+        return _hashing.get()
+    except LookupError:
+        threads = get_settings().hashing_threads or os.cpu_count() or 1
+        limiter = anyio.CapacityLimiter(threads)
+        _hashing.set(limiter)
+        return limiter
+
+
+async def _in_hashing_thread(func: Callable[..., T], *args: object) -> T:
+    return await anyio.to_thread.run_sync(func, *args, limiter=hashing_limiter())
+
+
 async def hash_password(password: str) -> str:
-    return await anyio.to_thread.run_sync(_current_hasher().hash, password)
+    return await _in_hashing_thread(_current_hasher().hash, password)
 
 
 async def verify_password(password: str, hashed: str | None) -> bool:
     """False for a missing user too, after the same work: timing does not reveal usernames."""
     if hashed is None:
-        await anyio.to_thread.run_sync(_current_hasher().verify, password, _dummy_hash())
+        await _in_hashing_thread(_verify_dummy, password)
         return False
-    return await anyio.to_thread.run_sync(_current_hasher().verify, password, hashed)
+    return await _in_hashing_thread(_current_hasher().verify, password, hashed)
+
+
+# --8<-- [end:hashing_limiter]
+
+
+def _verify_dummy(password: str) -> bool:
+    """The work of a real verify, against a hash of no one's password (in the thread)."""
+    s = get_settings()
+    return _current_hasher().verify(password, _dummy_hash(s.argon2_time_cost, s.argon2_memory_cost))
 
 
 @lru_cache
-def _dummy_hash() -> str:
-    return _current_hasher().hash("not the password of anyone")
+def _dummy_hash(time_cost: int, memory_cost: int) -> str:
+    return _hasher(time_cost, memory_cost).hash("not the password of anyone")
 
 
 # A token names its user by id, and ids are reused once a user is deleted: it also names

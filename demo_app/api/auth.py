@@ -4,26 +4,36 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, or_, select
 
 from demo_app.deps import SessionDep, Tasks
 from demo_app.models import User
+from demo_app.ratelimits import RateLimitsDep, client_ip
 from demo_app.schemas import Token, UserCreate, UserPublic
 from demo_app.security import create_access_token, hash_password, verify_password
 from demo_app.tasks.worker import log_user_action, send_welcome_email
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+RATE_LIMITED = {"description": "Too many attempts: try again after Retry-After seconds"}
 
 
 # --8<-- [start:register]
-@router.post("/register", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
-async def register(data: UserCreate, session: SessionDep, tasks: Tasks) -> User:
-    hashed_password = await hash_password(data.password)  # slow: before the transaction
-    # Registration necessarily tells whether a name or address is taken (a sign-up form
-    # must say why it refused): the rate limit on this route is what bounds enumeration.
+@router.post(
+    "/register",
+    response_model=UserPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"description": "Username or email taken"}, 429: RATE_LIMITED},
+)
+async def register(
+    request: Request, limits: RateLimitsDep, data: UserCreate, session: SessionDep, tasks: Tasks
+) -> User:
+    limits.register(client_ip(request))
+    # The cheap check first: a taken name costs no hash. Registration necessarily tells
+    # whether a name or address is taken (a sign-up form must say why it refused): the
+    # rate limit per client is what bounds that enumeration.
     taken = await session.exec(
         select(User).where(
             or_(func.lower(User.username) == data.username.lower(), User.email == data.email)
@@ -32,6 +42,8 @@ async def register(data: UserCreate, session: SessionDep, tasks: Tasks) -> User:
     if clash := taken.first():
         field = "username" if clash.username.lower() == data.username.lower() else "email"
         raise HTTPException(status.HTTP_409_CONFLICT, f"That {field} is already registered")
+    await session.commit()  # end the read: the slow hash below holds no connection
+    hashed_password = await hash_password(data.password)  # slow, and waits for its turn
     user = User(
         username=data.username,
         email=data.email,
@@ -52,13 +64,25 @@ async def register(data: UserCreate, session: SessionDep, tasks: Tasks) -> User:
 # --8<-- [end:register]
 
 
-@router.post("/login", response_model=Token)
+@router.post(
+    "/login",
+    response_model=Token,
+    responses={401: {"description": "Wrong username or password"}, 429: RATE_LIMITED},
+)
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, tasks: Tasks
+    request: Request,
+    limits: RateLimitsDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    tasks: Tasks,
 ) -> Token:
+    # Counted before the hash: a guesser (or a crowd) past the limit costs no CPU. Every
+    # attempt counts, so 200 wrong passwords in a row are 5 tries a minute, then 429s.
+    limits.login(client_ip(request), form.username)
     by_name = func.lower(User.username) == form.username.lower()  # "Alice" is "alice"
     user = (await session.exec(select(User).where(by_name))).first()
     await session.commit()  # end the read: the slow hash below holds no connection
+    # The same answer, after the same work, for an unknown name and a wrong password.
     valid = await verify_password(form.password, user.hashed_password if user else None)
     if user is None or not valid:
         raise HTTPException(
