@@ -30,6 +30,11 @@ def demo_env(workdir: Path, smtp_port: int | None) -> dict[str, str]:
         "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'demo.db'}",
         "UPLOAD_DIR": str(workdir / "uploads"),
         "SECRET_KEY": "live-demo-secret-key-not-for-production-use",
+        # The tour, notebooks and load tests register and log in many users from one
+        # address in seconds; the app's own limits (a real app's) are tested on their own.
+        "RATE_LIMIT_REGISTER_PER_IP": "100000/minute",
+        "RATE_LIMIT_LOGIN_PER_IP": "100000/minute",
+        "RATE_LIMIT_LOGIN_PER_USERNAME": "1000/minute",
     }
     if smtp_port is not None:
         env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port)}
