@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from contextvars import ContextVar
 
@@ -10,13 +11,19 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 # The task run being executed (set by run_task): its effects are claimed in its name.
 run_id_var: ContextVar[str | None] = ContextVar("run_id", default=None)
 
-_VALID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_VALID = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 
 
-def accept_or_make(header_value: str | None) -> str:
-    """Keep a caller's X-Request-ID if it is a sane token; otherwise make a new one."""
-    if header_value and _VALID.match(header_value):
-        return header_value
+def new_request_id(client_value: str | None = None) -> str:
+    """The server's id for a request: always its own, so always unique.
+
+    A client's X-Request-ID, if it is a sane token (1-64 of A-Z a-z 0-9 . _ -), is kept as a
+    readable prefix for correlation, `<client value>-<8 random hex>`; anything else is
+    ignored and the id is a 32-hex uuid. A client may send the same value on every request
+    or copy someone else's: it never names a row, only prefixes one.
+    """
+    if client_value and _VALID.match(client_value):
+        return f"{client_value}-{secrets.token_hex(4)}"
     return uuid.uuid4().hex
 
 

@@ -15,7 +15,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from demo_app import db
-from demo_app.context import accept_or_make, request_id_var
+from demo_app.context import new_request_id, request_id_var
 from demo_app.models import RequestRecord, utcnow
 
 log = logging.getLogger("demo_app.requests")
@@ -54,7 +54,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = accept_or_make(Headers(scope=scope).get("x-request-id"))
+        request_id = new_request_id(Headers(scope=scope).get("x-request-id"))
         token = request_id_var.set(request_id)
         record = RequestRecord(
             request_id=request_id,
@@ -89,7 +89,7 @@ class RequestContextMiddleware:
 async def save(record: RequestRecord) -> None:
     try:
         async with db.session() as session:
-            await session.merge(record)
+            session.add(record)  # an insert, never a merge: no request overwrites another's
             await session.commit()
     except Exception:  # the timeline is a diagnostic: never fail a request over it
         log.exception("could not record request %s", record.request_id)

@@ -87,12 +87,15 @@ class Item(SQLModel, table=True):
 
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_logs"
-    __table_args__ = (UniqueConstraint("request_id", "action", "username"),)
+    # The task run that wrote the row is its key: a rerun of that run is a no-op, and two
+    # requests are two runs whatever X-Request-ID their clients sent.
+    __table_args__ = (UniqueConstraint("run_id", "action", "username"),)
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(index=True)
     action: str = Field(index=True)
     details: str | None = None
-    request_id: str | None = None
+    request_id: str | None = None  # for correlation only
+    run_id: str | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 

@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from demo_app import db
 from demo_app.config import get_settings
-from demo_app.context import current_request_id
+from demo_app.context import current_request_id, current_run_id
 from demo_app.models import (
     Achievement,
     AuditLog,
@@ -110,16 +110,24 @@ async def send_batch_email(
 async def log_user_action(
     username: str, action: str, details: str | None = None, request_id: str | None = None
 ) -> bool:
-    """Write one audit row. The (request_id, action, username) key makes a rerun a no-op.
+    """Write one audit row. The (run id, action, username) key makes a rerun a no-op.
 
-    `request_id` defaults to the request that scheduled the task (kept across retries).
+    The run id comes from `run_task`, never from the client: three logins are three runs,
+    so three rows, even if their clients sent one X-Request-ID. `request_id` (default: the
+    request that scheduled the task) is kept on the row for correlation only.
     """
     request_id = request_id or current_request_id()
     if action not in AUDIT_ACTIONS:
         raise NoRetry(f"unknown audit action {action!r}")
     async with db.session() as session:
         session.add(
-            AuditLog(username=username, action=action, details=details, request_id=request_id)
+            AuditLog(
+                username=username,
+                action=action,
+                details=details,
+                request_id=request_id,
+                run_id=current_run_id(),
+            )
         )
         try:
             await session.commit()

@@ -6,8 +6,8 @@ writes what came back (console lines, responses, a request's timeline, database 
 Markdown files in var/docs-generated/ (git-ignored), which the pages include with
 `--8<--`. Nothing is typed by hand: change the app and the next build shows the change.
 
-Every request carries an `X-Request-ID` naming its step; the app keeps such ids, so the
-log lines say which step printed them.
+Every request carries an `X-Request-ID` naming its step; the app keeps it as the prefix of
+its own id (`register-hedy-5f0c9a1e`), so the log lines say which step printed them.
 
 `DOCS_OUTPUTS=skip` builds without running the app (quick edits under `mkdocs serve`);
 each output block then says that it was not recorded.
@@ -194,7 +194,7 @@ def record() -> dict[str, str]:
         stack.mail.reject.add("hedy@example.com")
         lines = Cursor(stack.server.lines)
         hedy = rec.client.register("hedy", request_id="register-hedy").raise_for_status()
-        retrying = r"\[register-hedy\] task send_welcome_email retrying"
+        retrying = r"\[register-hedy-[0-9a-f]{8}\] task send_welcome_email retrying"
         stack.server.wait_for_line(retrying, 20, start=lines.position)
         stack.mail.reject.discard("hedy@example.com")
         rec.client.wait_for_tasks(hedy, timeout=20)

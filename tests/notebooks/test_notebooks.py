@@ -42,9 +42,9 @@ KEY_OUTPUTS = {
         r"bob's welcome email: dead after 3 attempts",
     ],
     "07-monitoring": [
-        r"X-Request-ID in the response: trace-42",
+        r"X-Request-ID in the response: trace-42-[0-9a-f]{8}\n",
         r"send_welcome_email .*success rate 1.0 .*p95 \d+\.\d ms",
-        r"[1-9]\d* JSON entries carry request_id json-1",
+        r"[1-9]\d* JSON entries carry request_id json-1-[0-9a-f]{8},",
     ],
     "08-best-practices": [
         r"the async def task froze the server: True; the def task did: False",
