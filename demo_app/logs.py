@@ -4,14 +4,39 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 
 from demo_app.context import current_request_id
 
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
+def one_line(text: str) -> str:
+    """`text` with every non-printable character escaped as repr() would (`\\n`, `\\x00`,
+    `\\u2028`): whatever a client put in a path or a title, it stays on its log line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def mask_email(text: str) -> str:
+    """Addresses in `text` shortened to their first letter and domain: `a***@example.com`.
+
+    Logs are read by more people, and kept longer, than the users table.
+    """
+    return _EMAIL.sub(r"\1***@\2", text)
+
 
 class RequestIdFilter(logging.Filter):
+    """Adds the request id; makes the message one line, with email addresses masked."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id() or "-"
+        message = record.getMessage()
+        safe = mask_email(one_line(message))
+        if safe != message:
+            record.msg, record.args = safe, None
         return True
 
 

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from demo_app import db
 from demo_app.context import new_request_id, request_id_var
+from demo_app.logs import one_line
 from demo_app.models import RequestRecord, utcnow
 
 log = logging.getLogger("demo_app.requests")
@@ -72,7 +73,9 @@ class RequestContextMiddleware:
             await send(message)
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 record.response_sent_at = utcnow()
-                log.info("%s %s -> %s", record.method, record.path, record.status_code)
+                # The path is the client's text, decoded: a %0A in it is a newline here.
+                path = one_line(record.path)
+                log.info("%s %s -> %s", record.method, path, record.status_code)
                 if self.record and record.path.startswith("/api"):
                     # After the last byte, before the tasks: the client is not kept
                     # waiting, and the record exists even if the process dies mid-task.

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from demo_app import db
 from demo_app.config import get_settings
 from demo_app.context import current_request_id, current_run_id
+from demo_app.logs import mask_email
 from demo_app.models import (
     Achievement,
     AuditLog,
@@ -48,7 +49,7 @@ class BatchIncomplete(Exception):
 @task
 async def send_welcome_email(email: str, username: str) -> bool:
     """Welcome a newly registered user. Sent once per username, however often it runs."""
-    print(f"📧 [TASK] Sending welcome email to {email}", flush=True)
+    print(f"📧 [TASK] Sending welcome email to {mask_email(email)}", flush=True)
     return await send_email(email, "welcome", {"username": username}, key=f"welcome:{username}")
 
 
@@ -70,7 +71,8 @@ async def send_item_notification(
     """
     if notification_type not in NOTIFICATION_TYPES:
         raise NoRetry(f"unknown notification type {notification_type!r}")
-    print(f"📧 [TASK] Item '{item_title}' {notification_type}: notifying {recipient_email}")
+    to = mask_email(recipient_email)
+    print(f"📧 [TASK] Item {item_title!r} {notification_type}: notifying {to}", flush=True)
     context = {
         "recipient_username": recipient_username,
         "item_title": item_title,
@@ -133,7 +135,7 @@ async def log_user_action(
             await session.commit()
         except IntegrityError:
             return False
-    print(f"📝 [AUDIT] User '{username}' performed action '{action}'", flush=True)
+    print(f"📝 [AUDIT] User {username!r} performed action {action!r}", flush=True)
     return True
 
 
@@ -227,7 +229,7 @@ async def process_upload(upload_id: str) -> dict[str, int] | None:
             upload.status, upload.line_count, upload.word_count = UploadState.DONE, lines, words
         upload.finished_at = utcnow()
         await session.commit()
-        print(f"📄 [TASK] Upload {upload.filename}: {upload.status}", flush=True)
+        print(f"📄 [TASK] Upload {upload.filename!r}: {upload.status}", flush=True)
         return {"lines": lines, "words": words} if upload.status == UploadState.DONE else None
 
 

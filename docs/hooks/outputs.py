@@ -49,7 +49,7 @@ SKIPPED = """\
 
 @dataclass
 class Step:
-    request_id: str
+    request_id: str  # the server's id: the one sent, plus its 8 random hex digits
     method: str
     path: str
     status: int
@@ -79,7 +79,7 @@ class Recorder:
             raise RuntimeError(f"{method} {path} -> {response.status_code}: {response.text}")
         self.client.wait_for_tasks(response, timeout=20)
         return Step(
-            request_id,
+            self.client.request_id(response),
             method,
             path,
             response.status_code,
