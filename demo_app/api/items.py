@@ -21,17 +21,21 @@ async def owned_item(session: SessionDep, item_id: int, user: User) -> Item:
     return item
 
 
-async def bump_version(session: SessionDep, item: Item) -> None:
-    """`version = version + 1` in SQL, then read the row back inside this transaction.
+async def lock_and_bump(session: SessionDep, item: Item) -> Item:
+    """`version = version + 1` in SQL, then the row read back inside this transaction.
 
     `item.version += 1` in Python is a lost update: ten concurrent PUTs all read version 1
     and all write 2, so nine "updated" emails share one idempotency key and are skipped.
-    The database adds one per statement, and the write lock is held until commit, so each
-    request reads back its own version.
+    The UPDATE takes the row's write lock until commit, so what is read back is current
+    and no other change can come in between: each request gets its own version, and sees
+    whether the item was already completed (or deleted) by the request before it.
     """
     item.version = Item.version + 1  # a SQL expression: the database adds the one
     await session.flush()
     await session.refresh(item)
+    if item.deleted_at is not None:  # deleted by a request that held the lock first
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Item {item.id} not found")
+    return item
 
 
 def notify(tasks: Tasks, user: User, item: Item, notification_type: str) -> None:
@@ -89,10 +93,11 @@ async def update_item(
     item_id: DbId, data: ItemUpdate, user: CurrentUser, session: SessionDep, tasks: Tasks
 ):
     item = await owned_item(session, item_id, user)
-    was_completed = item.is_completed
     changes = data.model_dump(exclude_unset=True)
     if not changes:
         return item
+    item = await lock_and_bump(session, item)
+    was_completed = item.is_completed
     for field, value in changes.items():
         setattr(item, field, value)
     if item.is_completed and not was_completed:
@@ -100,7 +105,6 @@ async def update_item(
     elif not item.is_completed:
         item.completed_at = None
     item.updated_at = utcnow()
-    await bump_version(session, item)
 
     just_completed = item.is_completed and not was_completed
     notify(tasks, user, item, "completed" if just_completed else "updated")
@@ -116,9 +120,8 @@ async def update_item(
 
 @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_item(item_id: DbId, user: CurrentUser, session: SessionDep, tasks: Tasks) -> None:
-    item = await owned_item(session, item_id, user)
+    item = await lock_and_bump(session, await owned_item(session, item_id, user))
     item.deleted_at = utcnow()  # soft delete: cleanup_old_data purges it later
-    await bump_version(session, item)
     notify(tasks, user, item, "deleted")
     tasks.add_task(log_user_action, user.username, "DELETE_ITEM", f"item_id: {item.id}")
     await session.commit()

@@ -99,3 +99,27 @@ def test_on_a_real_server_concurrent_puts_each_get_their_own_version():
         updated = [m for m in stack.mail.messages if m.subject == "Item updated: t"]
         print(f"{len(updated)} 'updated' emails for 10 concurrent PUTs")
         assert len(updated) == 10
+
+
+async def test_concurrent_completions_announce_one_completion(client, mail):
+    """Each PUT decides "was it completed?" from the row it holds, not a stale read."""
+    headers = await user_headers(client, "john")
+    item = (await client.post("/api/v1/items", json={"title": "t"}, headers=headers)).json()
+    url = f"/api/v1/items/{item['id']}"
+    responses = await asyncio.gather(
+        *(client.put(url, json={"is_completed": True}, headers=headers) for _ in range(5))
+    )
+    assert [r.status_code for r in responses] == [200] * 5
+    subjects = [m.subject for m in mail.messages]
+    assert subjects.count("Item completed: t") == 1
+    assert subjects.count("Item updated: t") == 4
+    assert subjects.count("Achievement unlocked: First step") == 1
+
+
+async def test_concurrent_deletes_delete_once(client, mail):
+    headers = await user_headers(client, "john")
+    item = (await client.post("/api/v1/items", json={"title": "t"}, headers=headers)).json()
+    url = f"/api/v1/items/{item['id']}"
+    responses = await asyncio.gather(*(client.delete(url, headers=headers) for _ in range(5)))
+    assert sorted(r.status_code for r in responses) == [204, 404, 404, 404, 404]
+    assert [m.subject for m in mail.messages].count("Item deleted: t") == 1
