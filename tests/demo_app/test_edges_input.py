@@ -94,3 +94,13 @@ def test_the_validators_name_the_character():
     with pytest.raises(ValueError, match=r"U\+000D"):
         multi_line("a\rb")
     assert single_line("Ünïcødé ✓ 🎉 title") == "Ünïcødé ✓ 🎉 title"
+
+
+@pytest.mark.parametrize("value", ["xdeadx", "dead\n", "dead%", "DEAD", "dead,failed"])
+async def test_the_status_filter_is_one_of_the_run_states_exactly(client, value):
+    """Finding 12: the status filter's pattern was not anchored. It is the RunStatus enum."""
+    admin = await admin_headers(client)
+    response = await client.get("/api/v1/tasks", params={"status": value}, headers=admin)
+    assert response.status_code == 422, response.text
+    ok = await client.get("/api/v1/tasks", params={"status": "dead"}, headers=admin)
+    assert ok.status_code == 200 and ok.json() == []
