@@ -1,6 +1,8 @@
 """Every notebook runs top to bottom, headless, and shows what its section teaches."""
 
 import re
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -13,6 +15,10 @@ pytestmark = pytest.mark.live
 
 NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Two notebooks at a time: each is mostly a kernel and servers starting, about one core's
+# work, so two fill this suite's two cores; more would slow the timings they measure.
+# Reverse order puts the longest (10, Celery; 09, shutdowns) first, the short ones last.
+JOBS = 2
 
 # For each notebook, outputs that prove the experiment happened (regexes over all outputs).
 KEY_OUTPUTS = {
@@ -84,17 +90,38 @@ def test_every_notebook_has_key_outputs_to_show():
     assert all(KEY_OUTPUTS.values()), "a notebook with no key output proves nothing"
 
 
+def execute(path: Path, workdir: Path) -> nbformat.NotebookNode:
+    notebook = nbformat.reads(path.read_text(), as_version=4)
+    NotebookClient(
+        notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": workdir}}
+    ).execute()
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def executed(request, tmp_path_factory) -> Iterator[dict[str, Future]]:
+    """The selected notebooks, run JOBS at a time in the background, longest first."""
+    selected = [
+        item.callspec.params["path"]
+        for item in request.session.items
+        if getattr(item, "function", None) is test_notebook_runs_and_shows_its_point
+    ]
+    with ThreadPoolExecutor(JOBS) as pool:
+        yield {
+            path.stem: pool.submit(execute, path, tmp_path_factory.mktemp(path.stem))
+            for path in sorted(selected, reverse=True)
+        }
+        pool.shutdown(cancel_futures=True)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_and_shows_its_point(path, tmp_path):
+def test_notebook_runs_and_shows_its_point(path, executed):
     source = path.read_text()
     assert not re.search(r"/(work|tmp|root|home)/", source), "machine paths in the notebook"
-    notebook = nbformat.reads(source, as_version=4)
-    assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code"), (
+    committed = nbformat.reads(source, as_version=4)
+    assert all(not c.get("outputs") for c in committed.cells if c.cell_type == "code"), (
         "commit notebooks without outputs (the suite makes them)"
     )
-    NotebookClient(
-        notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
-    ).execute()
-    text = outputs(notebook)
+    text = outputs(executed[path.stem].result())
     for pattern in KEY_OUTPUTS[path.stem]:
         assert re.search(pattern, text), f"{path.stem}: no output matching {pattern!r}"
