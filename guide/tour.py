@@ -143,7 +143,7 @@ class Tour:
             padding=(0, 1),
             title_justify="left",
             title_style="dim",
-            title=f"timeline of request {request_id_of(response)[:8]}, in ms after it arrived",
+            title=f"timeline of request {request_id_of(response)}, in ms after it arrived",
         )
         table.add_column("ms", justify="right")
         table.add_column("event")
