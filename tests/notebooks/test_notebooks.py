@@ -1,5 +1,6 @@
 """Every notebook runs top to bottom, headless, and shows what its section teaches."""
 
+import asyncio
 import re
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -91,10 +92,12 @@ def test_every_notebook_has_key_outputs_to_show():
 
 
 def execute(path: Path, workdir: Path) -> nbformat.NotebookNode:
+    """Run a notebook in a fresh kernel (on this thread's own event loop, closed after)."""
     notebook = nbformat.reads(path.read_text(), as_version=4)
-    NotebookClient(
+    client = NotebookClient(
         notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": workdir}}
-    ).execute()
+    )
+    asyncio.run(client.async_execute())
     return notebook
 
 
