@@ -150,6 +150,11 @@ class Upload(SQLModel, table=True):
     finished_at: datetime | None = None
 
 
+# The upload quota counts a user's uploads of the last hour; cleanup finds old ones by date.
+Index("ix_uploads_owner_created", Upload.owner_id, Upload.created_at)  # type: ignore[arg-type]
+Index("ix_uploads_created_at", Upload.created_at)  # type: ignore[arg-type]
+
+
 class TaskRun(SQLModel, table=True):
     """One scheduled background task: written with the request's own transaction."""
 
@@ -174,6 +179,13 @@ class TaskRun(SQLModel, table=True):
     error_traceback: str | None = None
 
 
+# The email quota counts a user's email runs of the last hour (demo_app/quotas.py).
+Index("ix_task_runs_name_queued_at", TaskRun.name, TaskRun.queued_at)  # type: ignore[arg-type]
+Index("ix_task_runs_finished_at", TaskRun.finished_at)  # type: ignore[arg-type]
+Index("ix_email_deliveries_claimed_at", EmailDelivery.claimed_at)  # type: ignore[arg-type]
+Index("ix_newsletters_created_at", Newsletter.created_at)  # type: ignore[arg-type]
+
+
 class RequestRecord(SQLModel, table=True):
     """When a request arrived and when its response's last byte left (for the timeline)."""
 
@@ -187,7 +199,12 @@ class RequestRecord(SQLModel, table=True):
 
 
 class AppInstance(SQLModel, table=True):
-    """A running app process. A stale heartbeat means its unfinished runs were interrupted."""
+    """A running app process, beating `heartbeat_at` from a thread of its own.
+
+    A heartbeat older than INSTANCE_STALE_AFTER_SECONDS means the process is gone: the row
+    is deleted and its unfinished runs are taken over. A process that finds its row deleted
+    registers again; the runs taken over are no longer its to claim.
+    """
 
     __tablename__ = "app_instances"
     id: str = Field(primary_key=True)

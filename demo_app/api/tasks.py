@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from demo_app.deps import AdminUser, DispatchDep, SessionDep
 from demo_app.models import RequestRecord, RunStatus, TaskRun, utcnow
 from demo_app.schemas import Offset, TaskRunPublic, TaskStats, TimelineEvent
+from demo_app.tasks.runs import instance_id
 
 router = APIRouter(tags=["tasks"])
 
@@ -84,6 +85,7 @@ async def retry_run(
             status.HTTP_409_CONFLICT, f"Only dead or failed runs can be retried, not {run.status}"
         )
     run.status, run.next_attempt_at, run.attempt = RunStatus.QUEUED, utcnow(), 0
+    run.claimed_by = instance_id()  # queued for this process, which dispatches it
     await session.commit()
     dispatch(background_tasks, run.id)  # in this process or on Celery, as configured
     return run

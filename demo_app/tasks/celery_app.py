@@ -39,7 +39,7 @@ import demo_app.tasks.worker  # noqa: F401  (registers the tasks in TASKS)
 from demo_app import db
 from demo_app.config import get_settings
 from demo_app.logs import setup_logging
-from demo_app.models import RunStatus, TaskRun, utcnow
+from demo_app.models import AppInstance, RunStatus, TaskRun, utcnow
 from demo_app.tasks.runs import TASKS, new_run, run_task
 
 log = logging.getLogger("demo_app.tasks")
@@ -205,7 +205,18 @@ def enqueue(name: str) -> str:
 async def lost_runs(limit: int = 100) -> list[str]:
     """Runs no message will bring to a worker: killed past their time limit (the hard limit
     acknowledges the message), queued but never sent (the web process died or Redis was
-    down), or retrying long past their time (the delayed message was lost)."""
+    down), or retrying long past their time (the delayed message was lost).
+
+    Unlike the in-process scheduler's recovery, this takes nothing away from a live process:
+    in Celery mode the web process is not the runner (it runs no scheduler, so it has no
+    heartbeat row), and a `queued` run is only a message that may not have been sent. Sending
+    it again is all this does: if the first message was sent and is still waiting behind
+    others, the run is claimed once by whichever message comes first, and the other finds
+    it running or finished and does nothing. So a run still `queued` after the stale limit
+    is re-sent (at most `limit` per sweep, so a long backlog grows by that much, not by
+    itself). A run `queued` for a live in-process instance (one with a heartbeat row, if
+    both modes share a database) is left to that process, as its scheduler would.
+    """
     now = utcnow()
     stale = now - timedelta(seconds=settings.instance_stale_after_seconds)
     async with db.session() as session:
@@ -215,12 +226,18 @@ async def lost_runs(limit: int = 100) -> list[str]:
             .values(status=RunStatus.INTERRUPTED, next_attempt_at=now)
         )
         await session.commit()
+        not_a_live_instance = or_(
+            col(TaskRun.claimed_by).is_(None),
+            col(TaskRun.claimed_by).not_in(select(AppInstance.id)),
+        )
         found = await session.exec(
             select(TaskRun.id)
             .where(
                 or_(
                     col(TaskRun.status) == RunStatus.INTERRUPTED,
-                    (col(TaskRun.status) == RunStatus.QUEUED) & (col(TaskRun.queued_at) < stale),
+                    (col(TaskRun.status) == RunStatus.QUEUED)
+                    & (col(TaskRun.queued_at) < stale)
+                    & not_a_live_instance,
                     (col(TaskRun.status) == RunStatus.RETRYING)
                     & (col(TaskRun.next_attempt_at) < stale),
                 )

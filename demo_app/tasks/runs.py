@@ -24,14 +24,14 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import BackgroundTasks
-from sqlalchemy import update
-from sqlmodel import col
+from sqlalchemy import or_, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from demo_app import db
 from demo_app.config import get_settings
 from demo_app.context import current_request_id, request_id_var, run_id_var
-from demo_app.models import RunStatus, TaskRun, utcnow
+from demo_app.models import AppInstance, RunStatus, TaskRun, utcnow
 
 log = logging.getLogger("demo_app.tasks")
 
@@ -130,16 +130,29 @@ async def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
 
 # --8<-- [start:claim]
 async def claim(session, run_id: str) -> bool:
-    """Move a runnable run to `running` in one UPDATE, so two processes never both run it."""
+    """Move a run this process may take to `running` in one UPDATE: one process wins it.
+
+    It may take a run that is `retrying` or `interrupted` (anyone's, once due), or one
+    `queued` for it: recorded by this process, or by one known gone (no heartbeat row:
+    a Celery mode web process, which runs nothing itself, or one whose heartbeat expired).
+    Never a run another process is running or has queued for itself.
+    """
+    me = instance_id()
+    due = (RunStatus.RETRYING, RunStatus.INTERRUPTED)  # any process's, by any process
+    alive = select(AppInstance.id).where(col(AppInstance.id) != me)
+    queued_for_me = (col(TaskRun.status) == RunStatus.QUEUED) & or_(
+        col(TaskRun.claimed_by).is_(None), col(TaskRun.claimed_by).not_in(alive)
+    )
     claimed = await session.exec(
         update(TaskRun)
-        .where(col(TaskRun.id) == run_id, col(TaskRun.status).in_(RUNNABLE))
+        .where(col(TaskRun.id) == run_id)
+        .where(or_(col(TaskRun.status).in_(due), queued_for_me))
         .values(
             status=RunStatus.RUNNING,
             attempt=TaskRun.attempt + 1,
             started_at=utcnow(),
             next_attempt_at=None,
-            claimed_by=instance_id(),
+            claimed_by=me,
         )
     )
     await session.commit()

@@ -1,21 +1,27 @@
 """The in-process scheduler: one asyncio loop started by the app's lifespan.
 
-Each tick it (1) beats this process's heartbeat, (2) marks runs whose process is gone as
-`interrupted`, (3) starts runs whose retry time has come, and (4) runs `cleanup_old_data`
-if it holds the cleanup lease. A small asyncio loop rather than APScheduler: the jobs are
-async and belong on the app's own event loop, there are four of them, and the rows in the
-database (leases, heartbeats, claims) already make it safe with several worker processes.
+Each tick it (1) marks runs whose process is gone as `interrupted`, (2) starts runs whose
+retry time has come, and (3) runs `cleanup_old_data` if it holds the cleanup lease. The
+process's heartbeat is beaten by a thread of its own, so a loop blocked for a while (a slow
+`def` call on it, a long CPU step) does not look like a dead process to the others. A small
+asyncio loop rather than APScheduler: the jobs are async and belong on the app's own event
+loop, there are four of them, and the rows in the database (leases, heartbeats, claims)
+already make it safe with several worker processes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, update
+import anyio.to_thread
+from sqlalchemy import delete, event, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from demo_app import db
 from demo_app.config import get_settings
@@ -26,34 +32,101 @@ from demo_app.tasks.worker import cleanup_old_data
 log = logging.getLogger("demo_app.scheduler")
 
 
+async def beat(sessions=db.session) -> bool:
+    """Beat this process's heartbeat. False: its row was gone, so it registered again.
+
+    The row is deleted by another process that found the heartbeat older than
+    INSTANCE_STALE_AFTER_SECONDS and took this process's unfinished runs over (they are
+    `interrupted` now, or already claimed by that process). Registering again under the
+    same id is safe: the runs taken over are no longer `queued` for this id, and `claim`
+    never moves a run that another process has claimed since.
+    """
+    me = instance_id()
+    async with sessions() as session:
+        found = await session.exec(
+            update(AppInstance).where(col(AppInstance.id) == me).values(heartbeat_at=utcnow())
+        )
+        if found.rowcount == 1:
+            await session.commit()
+            return True
+        session.add(AppInstance(id=me))
+        try:
+            await session.commit()
+        except IntegrityError:  # registered meanwhile (another thread of this process)
+            return True
+        return False
+
+
 async def heartbeat() -> None:
-    async with db.session() as session:
-        me = instance_id()
-        instance = await session.get(AppInstance, me) or AppInstance(id=me)
-        instance.heartbeat_at = utcnow()
-        session.add(instance)
-        await session.commit()
+    """Register this process, or beat its heartbeat (on the app's loop)."""
+    await beat()
+
+
+class HeartbeatThread(threading.Thread):
+    """Beats the heartbeat every poll interval on a loop and engine of its own.
+
+    Not on the app's event loop: a loop blocked for longer than the stale limit would make
+    a live process look gone, and its running runs would be run a second time at once.
+    """
+
+    def __init__(self, url: str, every: float) -> None:
+        super().__init__(name="demo_app-heartbeat", daemon=True)
+        self.url, self.every = url, every
+        self.stopping = threading.Event()
+        self.registered_again = 0  # times the row was found deleted
+
+    def run(self) -> None:
+        asyncio.run(self._beat_until_stopped())
+
+    async def _beat_until_stopped(self) -> None:
+        engine = create_async_engine(self.url)
+        if self.url.startswith("sqlite"):
+            event.listen(engine.sync_engine, "connect", db._sqlite_pragmas)
+        sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        try:
+            while not self.stopping.is_set():
+                try:
+                    if not await beat(sessions):
+                        self.registered_again += 1
+                        log.warning(
+                            "this process's heartbeat had expired; its unfinished runs were "
+                            "taken over by another process; registered again"
+                        )
+                except Exception:
+                    log.exception("heartbeat failed")
+                self.stopping.wait(self.every)  # this thread's own loop: nothing else on it
+        finally:
+            await engine.dispose()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join()
 
 
 async def recover_interrupted() -> int:
-    """Runs left `queued` or `running` by a process whose heartbeat stopped: `interrupted`.
+    """Runs left `queued` or `running` by a process known to be gone: `interrupted`.
 
-    A run `queued` for longer than the stale limit is taken too: its request's turn never
-    came (the claim in `run_task` keeps a late original from running it a second time).
+    Gone means its heartbeat row expired (older than INSTANCE_STALE_AFTER_SECONDS, deleted
+    here) or was removed when it stopped. A run is never taken just because it waited: a
+    `queued` run of a live process is that process's to run (its request's tasks, in
+    order); if the process died before it got to them, its heartbeat expires and they
+    are taken then. This process's own runs are never taken: it is not gone.
     """
+    me = instance_id()
     now = utcnow()
     stale = now - timedelta(seconds=get_settings().instance_stale_after_seconds)
     async with db.session() as session:
-        await session.exec(delete(AppInstance).where(col(AppInstance.heartbeat_at) < stale))
-        alive = select(AppInstance.id)
-        orphaned = or_(
-            col(TaskRun.claimed_by).is_(None),
-            col(TaskRun.claimed_by).not_in(alive),
-            (col(TaskRun.status) == RunStatus.QUEUED) & (col(TaskRun.queued_at) < stale),
+        await session.exec(
+            delete(AppInstance).where(
+                col(AppInstance.heartbeat_at) < stale, col(AppInstance.id) != me
+            )
         )
+        alive = select(AppInstance.id)
+        gone = or_(col(TaskRun.claimed_by).is_(None), col(TaskRun.claimed_by).not_in(alive))
         found = await session.exec(
             update(TaskRun)
-            .where(col(TaskRun.status).in_((RunStatus.QUEUED, RunStatus.RUNNING)), orphaned)
+            .where(col(TaskRun.status).in_((RunStatus.QUEUED, RunStatus.RUNNING)))
+            .where(gone, or_(col(TaskRun.claimed_by).is_(None), col(TaskRun.claimed_by) != me))
             .values(status=RunStatus.INTERRUPTED, next_attempt_at=now)
         )
         await session.commit()
@@ -140,6 +213,7 @@ class Scheduler:
         self._loop: asyncio.Task | None = None
         self._running: set[asyncio.Task] = set()
         self._started: set[str] = set()  # runs a job of this scheduler has in hand
+        self._heartbeat: HeartbeatThread | None = None
 
     @property
     def alive(self) -> bool:
@@ -148,8 +222,7 @@ class Scheduler:
 
     # --8<-- [start:tick]
     async def tick(self) -> None:
-        await heartbeat()
-        await recover_interrupted()
+        await recover_interrupted()  # the heartbeat is beaten by its own thread
         due = [run_id for run_id in await due_runs() if run_id not in self._started]
         groups: dict[str, list[str]] = {}
         for run_id, request_id in (await request_of(due)).items():
@@ -185,6 +258,9 @@ class Scheduler:
 
     async def start(self) -> None:
         await heartbeat()
+        settings = get_settings()
+        self._heartbeat = HeartbeatThread(settings.database_url, settings.scheduler_poll_seconds)
+        self._heartbeat.start()
         await recover_interrupted()
         self._loop = asyncio.create_task(self._forever())
 
@@ -196,6 +272,9 @@ class Scheduler:
             *[j for j in [self._loop, *self._running] if j], return_exceptions=True
         )
         self._loop = None
+        if self._heartbeat:
+            await anyio.to_thread.run_sync(self._heartbeat.stop)
+            self._heartbeat = None
         async with db.session() as session:  # gone: our unfinished runs may be taken now
             await session.exec(delete(AppInstance).where(col(AppInstance.id) == instance_id()))
             await session.commit()

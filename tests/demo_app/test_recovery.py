@@ -1,0 +1,195 @@
+"""Recovery takes a run over only when its process is known gone (issue 11, finding 13).
+
+"Another process" is this one with another instance id: `instance_id` patched where the
+scheduler and the claim look it up.
+"""
+
+import asyncio
+import sqlite3
+import time
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import delete
+
+from demo_app import db
+from demo_app.config import get_settings
+from demo_app.models import AppInstance, TaskRun, utcnow
+from demo_app.tasks import runs, scheduler
+from demo_app.tasks.runs import instance_id, new_run, run_task, task
+from tests.demo_app.conftest import rows
+
+CALLS: list[str] = []
+STARTED = asyncio.Event()
+
+
+@task
+async def recovery_probe(label: str) -> str:
+    CALLS.append(label)
+    return label
+
+
+@task
+async def recovery_blocks_the_loop(seconds: float) -> str:
+    CALLS.append("started")
+    STARTED.set()
+    time.sleep(seconds)  # noqa: ASYNC251  (the mistake this test is about: the loop stops)
+    await asyncio.sleep(0.5)  # still running after the loop is free again
+    CALLS.append("finished")
+    return "done"
+
+
+@pytest.fixture(autouse=True)
+def calls():
+    CALLS.clear()
+    STARTED.clear()
+    yield CALLS
+    CALLS.clear()
+
+
+@pytest.fixture
+def as_other_process(monkeypatch):
+    """Make this process call itself `other` (for the scheduler and the claim)."""
+
+    def become(name: str = "other") -> None:
+        monkeypatch.setattr(runs, "instance_id", lambda: name)
+        monkeypatch.setattr(scheduler, "instance_id", lambda: name)
+
+    return become
+
+
+async def add(*rows_: object) -> None:
+    async with db.session() as session:
+        session.add_all(rows_)
+        await session.commit()
+
+
+def queued_run(owner: str, label: str, age_seconds: float) -> TaskRun:
+    run = new_run(recovery_probe, label)
+    run.claimed_by, run.queued_at = owner, utcnow() - timedelta(seconds=age_seconds)
+    return run
+
+
+def aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+async def test_a_queued_run_of_a_live_process_is_not_taken_however_long_it_waited(
+    app, as_other_process
+):
+    limit = get_settings().instance_stale_after_seconds
+    await add(AppInstance(id="busy", heartbeat_at=utcnow()))
+    run = queued_run("busy", "waited", age_seconds=4 * limit)
+    await add(run)
+    as_other_process()
+    assert await scheduler.recover_interrupted() == 0
+    assert await run_task(run.id) == "queued"  # nor can another process claim it
+    [after] = await rows(TaskRun, TaskRun.id == run.id)
+    assert (after.status, after.claimed_by, after.attempt) == ("queued", "busy", 0)
+    assert CALLS == []
+
+
+async def test_the_runs_of_a_process_whose_heartbeat_expired_are_taken(app, as_other_process):
+    limit = get_settings().instance_stale_after_seconds
+    await add(AppInstance(id="gone", heartbeat_at=utcnow() - timedelta(seconds=limit + 1)))
+    waiting = queued_run("gone", "never started", age_seconds=1)  # younger than the limit
+    half_done = queued_run("gone", "was running", age_seconds=limit + 5)
+    half_done.status, half_done.attempt = "running", 1
+    await add(waiting, half_done)
+    as_other_process()
+    assert await scheduler.recover_interrupted() == 2
+    assert await rows(AppInstance, AppInstance.id == "gone") == []  # expired: removed
+    for run in (waiting, half_done):
+        assert await run_task(run.id) == "succeeded"
+    done = {r.id: r for r in await rows(TaskRun)}
+    assert {r.claimed_by for r in done.values()} == {"other"}
+    assert (done[waiting.id].attempt, done[half_done.id].attempt) == (1, 2)
+    assert sorted(CALLS) == ["never started", "was running"]
+
+
+async def test_a_run_taken_over_is_not_run_by_the_process_that_was_thought_gone(
+    app, as_other_process
+):
+    me = instance_id()
+    limit = get_settings().instance_stale_after_seconds
+    await add(AppInstance(id=me, heartbeat_at=utcnow() - timedelta(seconds=limit + 1)))
+    run = queued_run(me, "once", age_seconds=0)
+    await add(run)
+    as_other_process()
+    assert await scheduler.recover_interrupted() == 1
+    assert await run_task(run.id) == "succeeded"
+    as_other_process(me)  # the first process wakes up: its row is gone, it registers again
+    assert await scheduler.beat() is False
+    assert await scheduler.beat() is True
+    assert await run_task(run.id) == "succeeded"  # finished by the other: not run again
+    [after] = await rows(TaskRun, TaskRun.id == run.id)
+    assert (after.claimed_by, after.attempt) == ("other", 1)
+    assert CALLS == ["once"]
+
+
+async def test_a_queued_run_is_run_by_its_own_process_or_when_its_owner_has_no_heartbeat(app):
+    run = queued_run(instance_id(), "mine", age_seconds=0)
+    orphan = queued_run("celery-web-process", "sent to a worker", age_seconds=0)
+    await add(run, orphan)  # an owner with no heartbeat row is not a live runner
+    assert await run_task(run.id) == await run_task(orphan.id) == "succeeded"
+    assert sorted(CALLS) == ["mine", "sent to a worker"]
+
+
+@pytest.fixture
+def stale_after_one_second(env, monkeypatch):
+    monkeypatch.setenv("INSTANCE_STALE_AFTER_SECONDS", "1")
+    monkeypatch.setenv("SCHEDULER_POLL_SECONDS", "0.2")
+    get_settings.cache_clear()
+
+
+def heartbeat_age(database_url: str, instance: str) -> float:
+    """Read from outside the event loop (the loop is not needed, nor awaited)."""
+    with sqlite3.connect(database_url.split("///", 1)[1]) as connection:
+        [(beaten,)] = connection.execute(
+            "SELECT heartbeat_at FROM app_instances WHERE id = ?", (instance,)
+        ).fetchall()
+    return (utcnow() - aware(datetime.fromisoformat(beaten))).total_seconds()
+
+
+async def test_a_loop_blocked_longer_than_the_limit_does_not_get_its_run_run_twice(
+    stale_after_one_second, app, as_other_process
+):
+    me, settings = instance_id(), get_settings()
+    runner = scheduler.Scheduler()
+    await runner.start()  # registers, and beats from its own thread from now on
+    try:
+        # Let the first tick's cleanup finish: a loop blocked inside a write transaction
+        # holds SQLite's one write lock, and no heartbeat (nor anything else) is written
+        # until it ends. The limit must be longer than any write transaction.
+        await asyncio.sleep(0.3)
+        await asyncio.gather(*runner._running)
+        run = new_run(recovery_blocks_the_loop, 2.5)  # 2.5 x the limit
+        await add(run)
+        job = asyncio.create_task(run_task(run.id))
+        await STARTED.wait()  # returns once the loop is free again
+        # The loop was blocked for 2.5 s; the heartbeat thread kept beating meanwhile.
+        assert heartbeat_age(settings.database_url, me) < settings.instance_stale_after_seconds
+        as_other_process()
+        assert await scheduler.recover_interrupted() == 0
+        assert await run_task(run.id) == "running"  # the other process cannot claim it
+        [during] = await rows(TaskRun, TaskRun.id == run.id)
+        assert (during.status, during.claimed_by, during.attempt) == ("running", me, 1)
+        as_other_process(me)
+        assert await job == "succeeded"
+    finally:
+        await runner.stop()
+    [after] = await rows(TaskRun, TaskRun.id == run.id)
+    assert (after.status, after.claimed_by, after.attempt) == ("succeeded", me, 1)
+    assert CALLS == ["started", "finished"]  # run once
+    assert await rows(AppInstance, AppInstance.id == me) == []  # stopped: gone
+
+
+async def test_stop_removes_the_row_so_the_next_process_takes_the_runs_at_once(app):
+    async with db.session() as session:
+        await session.exec(delete(AppInstance))
+        await session.commit()
+    runner = scheduler.Scheduler()
+    await runner.start()
+    assert [r.id for r in await rows(AppInstance)] == [instance_id()]
+    await runner.stop()
+    assert await rows(AppInstance) == []
