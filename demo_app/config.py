@@ -65,7 +65,20 @@ class Settings(BaseSettings):
     upload_dir: Path = VAR_DIR / "uploads"
     max_upload_bytes: int = 1_048_576
 
-    retention_days: int = 30
+    # Per-user quotas, counted from the database rows (so they hold across restarts and
+    # worker processes); past one the answer is 429 with Retry-After and nothing is kept.
+    # Emails a user's actions cause in the last hour (welcome and item notifications; the
+    # admin's newsletter goes to opted-in subscribers and is not counted).
+    quota_emails_per_hour: int = Field(default=20, ge=0)
+    quota_uploads_per_hour: int = Field(default=20, ge=0)
+    quota_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=0)  # all of a user's uploads
+
+    # cleanup_old_data removes what is older than this: audit rows, request records,
+    # finished runs, email deliveries, newsletters, uploads (rows and files), deleted items.
+    retention_days: int = Field(default=30, ge=1)
+    # Failed and dead runs (their arguments hold emails, their tracebacks more) are kept
+    # longer, so someone can look at them and retry them.
+    retention_failed_runs_days: int = Field(default=90, ge=1)
     newsletter_batch_size: int = 50
 
     # Background task runs: retries with exponential backoff, then "dead".

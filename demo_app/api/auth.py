@@ -11,6 +11,7 @@ from sqlmodel import func, or_, select
 
 from demo_app.deps import SessionDep, Tasks
 from demo_app.models import User
+from demo_app.quotas import check_email_quota
 from demo_app.ratelimits import RateLimitsDep, client_ip
 from demo_app.schemas import Token, UserCreate, UserPublic
 from demo_app.security import create_access_token, hash_password, verify_password
@@ -25,7 +26,10 @@ RATE_LIMITED = {"description": "Too many attempts: try again after Retry-After s
     "/register",
     response_model=UserPublic,
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"description": "Username or email taken"}, 429: RATE_LIMITED},
+    responses={
+        409: {"description": "Username or email taken"},
+        429: {"description": "Too many attempts, or the address's email quota is used up"},
+    },
 )
 async def register(
     request: Request, limits: RateLimitsDep, data: UserCreate, session: SessionDep, tasks: Tasks
@@ -42,6 +46,8 @@ async def register(
     if clash := taken.first():
         field = "username" if clash.username.lower() == data.username.lower() else "email"
         raise HTTPException(status.HTTP_409_CONFLICT, f"That {field} is already registered")
+    # The welcome email counts against the new account's email quota (by its address).
+    await check_email_quota(session, data.email)
     await session.commit()  # end the read: the slow hash below holds no connection
     hashed_password = await hash_password(data.password)  # slow, and waits for its turn
     user = User(

@@ -7,10 +7,13 @@ from sqlmodel import col, select
 
 from demo_app.deps import CurrentUser, SessionDep, Tasks
 from demo_app.models import Item, User, id_of, utcnow
+from demo_app.quotas import QUOTA_EXCEEDED, check_email_quota
 from demo_app.schemas import DbId, ItemCreate, ItemPublic, ItemUpdate, Offset
 from demo_app.tasks.worker import log_user_action, process_item_completion, send_item_notification
 
-router = APIRouter(prefix="/items", tags=["items"])
+# Each change emails its owner: every route that writes counts that email against the
+# owner's hourly quota first (429, and nothing written, past it).
+router = APIRouter(prefix="/items", tags=["items"], responses={429: QUOTA_EXCEEDED})
 
 
 async def owned_item(session: SessionDep, item_id: int, user: User) -> Item:
@@ -56,6 +59,7 @@ async def create_item(data: ItemCreate, user: CurrentUser, session: SessionDep, 
     item = Item(owner_id=id_of(user), title=data.title, description=data.description)
     session.add(item)
     await session.flush()  # gives the item its id, still inside the transaction
+    await check_email_quota(session, user.email)  # past it: 429, the insert rolled back
     notify(tasks, user, item, "created")
     tasks.add_task(log_user_action, user.username, "CREATE_ITEM", f"item_id: {item.id}")
     await session.commit()
@@ -107,6 +111,7 @@ async def update_item(
     item.updated_at = utcnow()
 
     just_completed = item.is_completed and not was_completed
+    await check_email_quota(session, user.email)
     notify(tasks, user, item, "completed" if just_completed else "updated")
     tasks.add_task(log_user_action, user.username, "UPDATE_ITEM", f"item_id: {item.id}")
     if just_completed:  # only on the transition, not on every save of a done item
@@ -122,6 +127,7 @@ async def update_item(
 async def delete_item(item_id: DbId, user: CurrentUser, session: SessionDep, tasks: Tasks) -> None:
     item = await lock_and_bump(session, await owned_item(session, item_id, user))
     item.deleted_at = utcnow()  # soft delete: cleanup_old_data purges it later
+    await check_email_quota(session, user.email)
     notify(tasks, user, item, "deleted")
     tasks.add_task(log_user_action, user.username, "DELETE_ITEM", f"item_id: {item.id}")
     await session.commit()

@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 from demo_app.config import get_settings
 from demo_app.deps import CurrentUser, SessionDep, Tasks
 from demo_app.models import Upload, id_of
+from demo_app.quotas import QUOTA_EXCEEDED, refuse_over_quota, upload_bytes_left
 from demo_app.schemas import UploadAccepted, UploadStatus
 from demo_app.tasks.worker import process_upload
 
@@ -50,7 +51,12 @@ async def save_limited(file: UploadFile, path: anyio.Path, limit: int) -> int:
 
 
 # --8<-- [start:upload]
-@router.post("", response_model=UploadAccepted, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "",
+    response_model=UploadAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={429: QUOTA_EXCEEDED},
+)
 async def upload_text_file(
     file: UploadFile, request: Request, user: CurrentUser, session: SessionDep, tasks: Tasks
 ) -> UploadAccepted:
@@ -59,11 +65,14 @@ async def upload_text_file(
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "Upload a text file (text/plain)"
         )
+    left = await upload_bytes_left(session, user)  # 429 past this hour's count or the bytes
     upload = Upload(owner_id=id_of(user), filename=display_name(file.filename), size_bytes=0)
     folder = anyio.Path(settings.upload_dir)
     await folder.mkdir(parents=True, exist_ok=True)
     # Stored under a name the server made: the client's filename never touches the disk.
-    upload.size_bytes = await save_limited(file, folder / upload.id, settings.max_upload_bytes)
+    path = folder / upload.id
+    upload.size_bytes = await save_limited(file, path, settings.max_upload_bytes)
+    await refuse_over_quota(session, user, path, upload.size_bytes, left)  # 429: file removed
     session.add(upload)
     tasks.add_task(process_upload, upload.id)  # an async def task: awaited on the loop
     await session.commit()

@@ -35,6 +35,9 @@ def demo_env(workdir: Path, smtp_port: int | None) -> dict[str, str]:
         "RATE_LIMIT_REGISTER_PER_IP": "100000/minute",
         "RATE_LIMIT_LOGIN_PER_IP": "100000/minute",
         "RATE_LIMIT_LOGIN_PER_USERNAME": "1000/minute",
+        # ...and have one user change hundreds of items: the per-user quotas too.
+        "QUOTA_EMAILS_PER_HOUR": "100000",
+        "QUOTA_UPLOADS_PER_HOUR": "100000",
     }
     if smtp_port is not None:
         env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port)}
