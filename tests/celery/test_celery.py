@@ -233,10 +233,11 @@ def test_a_pool_process_killed_mid_task_gets_its_message_back_at_once(shared):
     assert len(shared.mail.to("eve@example.com")) == 1
 
 
-# A killed worker's message comes back after the visibility timeout, and its run is taken
-# over once it has been `running` past the hard time limit (plus the pool's grace): shorter
-# than CELERY_ENV's, so the wait is seconds less; the mail server still holds the attempt
-# (MAIL_HELD) longer than the kill takes, and less than the soft limit.
+# Two workers, no beat, for the two tests below. A killed worker's message comes back after
+# the visibility timeout, and its run is taken over once it has been `running` past the hard
+# time limit (plus the pool's grace): both shorter than CELERY_ENV's, so the takeover takes
+# 4 s, not 8. The mail server holds the attempt (MAIL_HELD) longer than the kill takes and
+# less than the soft limit; the 500 tasks take milliseconds each, far below any limit.
 QUICK_TAKEOVER = {
     "CELERY_VISIBILITY_TIMEOUT": "3",
     "TASK_SOFT_TIME_LIMIT_SECONDS": "1.5",
@@ -245,62 +246,68 @@ QUICK_TAKEOVER = {
 MAIL_HELD = 1.0
 
 
-def test_a_worker_killed_mid_task_another_worker_runs_it_again_and_it_is_sent_once(
-    redis_server,
-):
-    with celery_stack(redis_server, QUICK_TAKEOVER) as stack:
-        [first] = stack.workers
-        stack.mail.delay = MAIL_HELD  # the task is mid-conversation with the mail server...
-        assert register(stack.url, "ann").status_code == 201
-        first.wait_for_line("send_welcome_email started")
+@pytest.fixture(scope="module")
+def pair(redis_server):
+    """Two workers on their own queue. The worker-killed test comes last: it leaves one."""
+    with celery_stack(redis_server, QUICK_TAKEOVER, workers=2) as stack:
+        yield stack
+
+
+def test_500_tasks_through_2_workers_all_done_none_twice(pair):
+    count = 500
+    runs = [
+        TaskRun(name="send_welcome_email", args={"email": f"u{n}@example.com", "username": f"u{n}"})
+        for n in range(count)
+    ]
+    add_runs(pair, runs)  # the rows a request would write; then only ids go to Redis
+    mine = '%"u%@example.com"%'  # these runs' stored arguments
+    done = "SELECT COUNT(*) FROM task_runs WHERE args LIKE ? AND status='succeeded'"
+    with Celery(broker=pair.redis_url, set_as_current=False) as client:
+        started = time.perf_counter()
+        for run in runs:
+            client.send_task("demo_app.execute_run", (run.id,))
+        sent = time.perf_counter() - started
+        wait_until(lambda: query(pair.app, done, mine) == [(count,)], timeout=60)
+        elapsed = time.perf_counter() - started
+    print(
+        f"celery mode: {count} tasks (welcome emails over SMTP) through 2 workers in "
+        f"{elapsed:.2f} s: {count / elapsed:.0f} tasks/s (sending the ids took {sent:.2f} s)"
+    )
+    attempts = "SELECT DISTINCT attempt FROM task_runs WHERE args LIKE ?"
+    assert query(pair.app, attempts, mine) == [(1,)]
+    recipients = [m.rcpt_tos[0] for m in pair.mail.messages]
+    assert len(recipients) == count and len(set(recipients)) == count
+    # Each worker takes one message at a time (prefetch 1) and both stay busy: about half
+    # each. A tenth is far below what scheduling can skew, and far above none.
+    by_process = "SELECT claimed_by, COUNT(*) FROM task_runs WHERE args LIKE ? GROUP BY 1"
+    shares = query(pair.app, by_process, mine)
+    assert len(shares) == 2 and min(n for _, n in shares) > count // 10, shares
+
+
+def test_a_worker_killed_mid_task_another_worker_runs_it_again_and_it_is_sent_once(pair):
+    pair.mail.delay = MAIL_HELD  # the task is mid-conversation with the mail server...
+    try:
+        response = register(pair.url, "ann")
+        assert response.status_code == 201
+        request_id = response.headers["X-Request-ID"]
+        started = f"[{request_id}] task send_welcome_email started"
+        [first] = wait_until(lambda: [w for w in pair.workers if started in w.output()])
+        [second] = [w for w in pair.workers if w is not first]
         pool = first.pool_pids()
         first.kill()  # ...when its worker dies, SIGKILL: no ack, no record of the outcome
         killed = time.perf_counter()
-        stack.mail.delay = 0
-        for pid in pool:  # the pool processes die with their worker (PR_SET_PDEATHSIG)
-            wait_until(lambda pid=pid: not alive(pid), timeout=5)
-        assert run_of(stack, "send_welcome_email", "ann") == [("running", 1)]
-        second = stack.worker("w2")
-        second.wait_for_line("send_welcome_email succeeded", timeout=30)
-        recovered = time.perf_counter() - killed
-        # Succeeded (the email sent before that record), and a succeeded run never runs
-        # again; the killed attempt's connection died before DATA. One now is one for good.
-        assert run_of(stack, "send_welcome_email", "ann") == [("succeeded", 2)]
-        assert len(stack.mail.to("ann@example.com")) == 1
-        print(
-            f"celery mode: SIGKILLed worker's task done by another worker {recovered:.1f} s later"
-        )
-
-
-def test_500_tasks_through_2_workers_all_done_none_twice(redis_server):
-    count = 500
-    with celery_stack(redis_server, workers=2) as stack:
-        runs = [
-            TaskRun(
-                name="send_welcome_email", args={"email": f"u{n}@example.com", "username": f"u{n}"}
-            )
-            for n in range(count)
-        ]
-        add_runs(stack, runs)  # the rows a request would write; then only ids go to Redis
-        done = "SELECT COUNT(*) FROM task_runs WHERE status='succeeded'"
-        with Celery(broker=stack.redis_url, set_as_current=False) as client:
-            started = time.perf_counter()
-            for run in runs:
-                client.send_task("demo_app.execute_run", (run.id,))
-            sent = time.perf_counter() - started
-            wait_until(lambda: query(stack.app, done) == [(count,)], timeout=60)
-            elapsed = time.perf_counter() - started
-        print(
-            f"celery mode: {count} tasks (welcome emails over SMTP) through 2 workers in "
-            f"{elapsed:.2f} s: {count / elapsed:.0f} tasks/s (sending the ids took {sent:.2f} s)"
-        )
-        assert query(stack.app, "SELECT DISTINCT attempt FROM task_runs") == [(1,)]
-        recipients = [m.rcpt_tos[0] for m in stack.mail.messages]
-        assert len(recipients) == count and len(set(recipients)) == count
-        # Each worker takes one message at a time (prefetch 1) and both stay busy: about half
-        # each. A tenth is far below what scheduling can skew, and far above none.
-        shares = query(stack.app, "SELECT claimed_by, COUNT(*) FROM task_runs GROUP BY 1")
-        assert len(shares) == 2 and min(n for _, n in shares) > count // 10, shares
+    finally:
+        pair.mail.delay = 0
+    for pid in pool:  # the pool processes die with their worker (PR_SET_PDEATHSIG)
+        wait_until(lambda pid=pid: not alive(pid), timeout=5)
+    assert run_of(pair, "send_welcome_email", "ann") == [("running", 1)]
+    second.wait_for_line(re.escape(f"[{request_id}] task send_welcome_email succeeded"), 30)
+    recovered = time.perf_counter() - killed
+    # Succeeded (the email sent before that record), and a succeeded run never runs
+    # again; the killed attempt's connection died before DATA. One now is one for good.
+    assert run_of(pair, "send_welcome_email", "ann") == [("succeeded", 2)]
+    assert len(pair.mail.to("ann@example.com")) == 1
+    print(f"celery mode: SIGKILLed worker's task done by another worker {recovered:.1f} s later")
 
 
 class GuideWorker(LiveServer):
