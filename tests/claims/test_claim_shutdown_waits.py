@@ -65,31 +65,33 @@ def test_sigkill_loses_the_running_task():
     assert "export b: done" not in lines
 
 
-def test_graceful_shutdown_timeout_cancels_the_task():
-    task_seconds, timeout = 5.0, 1
-    env = {"TASK_SECONDS": str(task_seconds)}
-    args = ["--timeout-graceful-shutdown", str(timeout)]
-    with LiveServer(APP, env=env, args=args) as server:
-        start_export(server, "c")
-        took, _, lines = sigterm(server, wait=task_seconds + 10)
+GRACE = 1  # --timeout-graceful-shutdown, in seconds
+LONG_TASK = 5.0  # far past GRACE: a process that waited for it would be seen waiting
 
+
+@pytest.fixture(scope="module")
+def graceful_timeout() -> tuple[float, int, list[str]]:
+    """One SIGTERM with --timeout-graceful-shutdown, an async and a def task running."""
+    args = ["--timeout-graceful-shutdown", str(GRACE)]
+    with LiveServer(APP, env={"TASK_SECONDS": str(LONG_TASK)}, args=args) as server:
+        start_export(server, "c")
+        start_export(server, "d", route="sync-exports")
+        return sigterm(server, wait=LONG_TASK + 10)
+
+
+def test_graceful_shutdown_timeout_cancels_the_task(graceful_timeout):
+    took, _, lines = graceful_timeout
     cancel = next(i for i, line in enumerate(lines) if "timeout graceful shutdown" in line)
     assert lines.index("export c: cancelled") > cancel
     assert "export c: done" not in lines
-    assert took < task_seconds / 2, f"exited {took:.2f}s after SIGTERM"
-    print(f"--timeout-graceful-shutdown {timeout}: exit {took:.2f}s after SIGTERM, cancelled")
+    assert took < LONG_TASK / 2, f"exited {took:.2f}s after SIGTERM"
+    print(f"--timeout-graceful-shutdown {GRACE}: exit {took:.2f}s after SIGTERM, cancelled")
 
 
-def test_graceful_shutdown_timeout_abandons_a_def_task_thread():
-    task_seconds, timeout = 5.0, 1
-    env = {"TASK_SECONDS": str(task_seconds)}
-    args = ["--timeout-graceful-shutdown", str(timeout)]
-    with LiveServer(APP, env=env, args=args) as server:
-        start_export(server, "d", route="sync-exports")
-        took, returncode, lines = sigterm(server, wait=task_seconds + 10)
-
+def test_graceful_shutdown_timeout_abandons_a_def_task_thread(graceful_timeout):
+    took, returncode, lines = graceful_timeout
     cancel = next(i for i, line in enumerate(lines) if "timeout graceful shutdown" in line)
     assert cancel > lines.index("export d: started")
-    assert took < task_seconds / 2, f"exited {took:.2f}s after SIGTERM"
+    assert took < LONG_TASK / 2, f"exited {took:.2f}s after SIGTERM"
     assert "export d: done" not in lines  # the thread was still sleeping: gone with the process
     print(f"def task: exit {took:.2f}s after SIGTERM (code {returncode}), 'done' never printed")
