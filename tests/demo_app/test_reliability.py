@@ -145,7 +145,8 @@ async def test_scheduled_cleanup_is_recorded_as_a_run(app):
     assert await scheduler.run_cleanup_if_leased() == "succeeded"
     assert await scheduler.run_cleanup_if_leased() is None  # lease held for the interval
     [run] = await rows(TaskRun, TaskRun.name == "cleanup_old_data")
-    assert run.result == {"items": 0, "audit_logs": 0, "request_records": 0, "task_runs": 0}
+    assert {"items", "uploads", "task_runs"} <= set(run.result)  # a count per table...
+    assert set(run.result.values()) == {0}  # ...and nothing old yet
 
 
 async def test_health_reports_database_and_waiting_runs(client, mail, fast_retries):

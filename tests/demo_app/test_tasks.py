@@ -88,15 +88,11 @@ async def test_cleanup_purges_only_what_is_past_retention(app):
         TaskRun(name="x", status="succeeded", finished_at=old),
         TaskRun(name="x", status="dead", finished_at=old),
     )
-    removed = await worker.cleanup_old_data()
-    assert removed == {"items": 1, "audit_logs": 1, "request_records": 0, "task_runs": 1}
+    removed = await worker.cleanup_old_data()  # the other tables: test_retention.py
+    some = ("items", "audit_logs", "request_records", "task_runs")
+    assert [removed[name] for name in some] == [1, 1, 0, 1]  # the dead run is kept longer
     assert sorted(i.title for i in await rows(Item)) == ["old, alive", "recently deleted"]
-    assert await worker.cleanup_old_data() == {
-        "items": 0,
-        "audit_logs": 0,
-        "request_records": 0,
-        "task_runs": 0,
-    }
+    assert set((await worker.cleanup_old_data()).values()) == {0}
 
 
 async def test_batch_reports_counts_and_retries_only_the_failed(app, mail):
