@@ -19,11 +19,12 @@ from pydantic import (
 
 from demo_app.models import RunStatus, UploadState
 
-# SQLite stores signed 64-bit integers: a bigger id or offset would raise OverflowError
-# inside the query (a 500). Bounded at the edge, it is a 422 that says why.
+# SQLite stores signed 64-bit integers: a bigger id or offset (or a more negative one)
+# would raise OverflowError inside the query (a 500). Bounded at the edge, it is a 422 that
+# says why. Ids start at 1.
 MAX_ID = 2**31 - 1
 MAX_OFFSET = 2**31 - 1
-DbId = Annotated[int, Path(le=MAX_ID)]
+DbId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 # Control characters (Cc: NUL, CR, LF, ESC...), line and paragraph separators (U+2028/9),

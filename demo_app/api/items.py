@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlmodel import col, select
 
+from demo_app.api.responses import UNAUTHORIZED, not_found
 from demo_app.deps import CurrentUser, SessionDep, Tasks
 from demo_app.models import Item, User, id_of, utcnow
 from demo_app.quotas import QUOTA_EXCEEDED, check_email_quota
@@ -13,7 +14,7 @@ from demo_app.tasks.worker import log_user_action, process_item_completion, send
 
 # Each change emails its owner: every route that writes counts that email against the
 # owner's hourly quota first (429, and nothing written, past it).
-router = APIRouter(prefix="/items", tags=["items"], responses={429: QUOTA_EXCEEDED})
+router = APIRouter(prefix="/items", tags=["items"], responses=UNAUTHORIZED | {429: QUOTA_EXCEEDED})
 
 
 async def owned_item(session: SessionDep, item_id: int, user: User) -> Item:
@@ -86,13 +87,13 @@ async def list_items(
     return (await session.exec(query)).all()
 
 
-@router.get("/{item_id}", response_model=ItemPublic)
+@router.get("/{item_id}", response_model=ItemPublic, responses=not_found("item"))
 async def read_item(item_id: DbId, user: CurrentUser, session: SessionDep):
     return await owned_item(session, item_id, user)
 
 
 # --8<-- [start:update_item]
-@router.put("/{item_id}", response_model=ItemPublic)
+@router.put("/{item_id}", response_model=ItemPublic, responses=not_found("item"))
 async def update_item(
     item_id: DbId, data: ItemUpdate, user: CurrentUser, session: SessionDep, tasks: Tasks
 ):
@@ -123,7 +124,7 @@ async def update_item(
 # --8<-- [end:update_item]
 
 
-@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=not_found("item"))
 async def delete_item(item_id: DbId, user: CurrentUser, session: SessionDep, tasks: Tasks) -> None:
     item = await lock_and_bump(session, await owned_item(session, item_id, user))
     item.deleted_at = utcnow()  # soft delete: cleanup_old_data purges it later

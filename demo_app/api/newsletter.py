@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from sqlmodel import col, select
 
+from demo_app.api.responses import ADMINS_ONLY
 from demo_app.config import get_settings
 from demo_app.deps import AdminUser, SessionDep, Tasks
 from demo_app.models import Newsletter, User, id_of
 from demo_app.schemas import NewsletterCreate, NewsletterQueued
 from demo_app.tasks.worker import send_batch_email
 
-router = APIRouter(tags=["newsletter"])
+router = APIRouter(tags=["newsletter"], responses=ADMINS_ONLY)
 
 
 # --8<-- [start:send_newsletter]

@@ -9,12 +9,13 @@ from statistics import quantiles
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, status
 from sqlmodel import col, select
 
+from demo_app.api.responses import ADMINS_ONLY, error, not_found
 from demo_app.deps import AdminUser, DispatchDep, SessionDep
 from demo_app.models import RequestRecord, RunStatus, TaskRun, utcnow
 from demo_app.schemas import Offset, TaskRunPublic, TaskStats, TimelineEvent
 from demo_app.tasks.runs import instance_id
 
-router = APIRouter(tags=["tasks"])
+router = APIRouter(tags=["tasks"], responses=ADMINS_ONLY)
 
 
 @router.get("/tasks", response_model=list[TaskRunPublic])
@@ -68,7 +69,10 @@ async def task_stats(admin: AdminUser, session: SessionDep):
 
 
 @router.post(
-    "/tasks/{run_id}/retry", response_model=TaskRunPublic, status_code=status.HTTP_202_ACCEPTED
+    "/tasks/{run_id}/retry",
+    response_model=TaskRunPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=not_found("task run") | {409: error("Only dead or failed runs can be retried")},
 )
 async def retry_run(
     run_id: str,
@@ -96,7 +100,11 @@ def offset_ms(moment: datetime, start: datetime) -> float:
 
 
 # --8<-- [start:timeline]
-@router.get("/requests/{request_id}/timeline", response_model=list[TimelineEvent])
+@router.get(
+    "/requests/{request_id}/timeline",
+    response_model=list[TimelineEvent],
+    responses=not_found("request"),
+)
 async def request_timeline(request_id: str, admin: AdminUser, session: SessionDep):
     """When the request arrived, when its response left, when each of its tasks ran."""
     record = await session.get(RequestRecord, request_id)

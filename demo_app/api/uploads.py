@@ -8,6 +8,7 @@ import unicodedata
 import anyio
 from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 
+from demo_app.api.responses import UNAUTHORIZED, error, not_found
 from demo_app.config import get_settings
 from demo_app.deps import CurrentUser, SessionDep, Tasks
 from demo_app.models import Upload, id_of
@@ -15,7 +16,7 @@ from demo_app.quotas import QUOTA_EXCEEDED, refuse_over_quota, upload_bytes_left
 from demo_app.schemas import UploadAccepted, UploadStatus
 from demo_app.tasks.worker import process_upload
 
-router = APIRouter(prefix="/uploads", tags=["uploads"])
+router = APIRouter(prefix="/uploads", tags=["uploads"], responses=UNAUTHORIZED)
 
 CHUNK = 64 * 1024
 # Boundaries and part headers around the file's bytes: the route's body limit is
@@ -55,7 +56,11 @@ async def save_limited(file: UploadFile, path: anyio.Path, limit: int) -> int:
     "",
     response_model=UploadAccepted,
     status_code=status.HTTP_202_ACCEPTED,
-    responses={429: QUOTA_EXCEEDED},
+    responses={
+        413: error("The file is larger than UPLOAD_MAX_BYTES"),
+        415: error("Not a text file"),
+        429: QUOTA_EXCEEDED,
+    },
 )
 async def upload_text_file(
     file: UploadFile, request: Request, user: CurrentUser, session: SessionDep, tasks: Tasks
@@ -85,7 +90,7 @@ async def upload_text_file(
 # --8<-- [end:upload]
 
 
-@router.get("/{upload_id}", response_model=UploadStatus)
+@router.get("/{upload_id}", response_model=UploadStatus, responses=not_found("upload"))
 async def read_upload(upload_id: str, user: CurrentUser, session: SessionDep) -> Upload:
     upload = await session.get(Upload, upload_id)
     if upload is None or upload.owner_id != user.id:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from demo_app.api.responses import UNAUTHORIZED
 from demo_app.deps import CurrentUser, SessionDep
 from demo_app.models import User
 from demo_app.schemas import Subscription, UserPublic
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], responses=UNAUTHORIZED)
 
 
 @router.get("/me", response_model=UserPublic)
