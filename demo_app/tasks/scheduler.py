@@ -222,7 +222,9 @@ class Scheduler:
 
     # --8<-- [start:tick]
     async def tick(self) -> None:
-        await recover_interrupted()  # the heartbeat is beaten by its own thread
+        if not (self._heartbeat and self._heartbeat.is_alive()):
+            await heartbeat()  # no thread (an in-memory database): beat on the loop
+        await recover_interrupted()
         due = [run_id for run_id in await due_runs() if run_id not in self._started]
         groups: dict[str, list[str]] = {}
         for run_id, request_id in (await request_of(due)).items():
@@ -259,8 +261,10 @@ class Scheduler:
     async def start(self) -> None:
         await heartbeat()
         settings = get_settings()
-        self._heartbeat = HeartbeatThread(settings.database_url, settings.scheduler_poll_seconds)
-        self._heartbeat.start()
+        if ":memory:" not in settings.database_url:  # (another engine: another database)
+            url, every = settings.database_url, settings.scheduler_poll_seconds
+            self._heartbeat = HeartbeatThread(url, every)
+            self._heartbeat.start()
         await recover_interrupted()
         self._loop = asyncio.create_task(self._forever())
 
