@@ -5,6 +5,7 @@ import json
 import re
 import sqlite3
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -214,19 +215,22 @@ def test_with_two_workers_cleanup_never_runs_twice_at_once():
         "SCHEDULER_POLL_SECONDS": "0.05",
     }
     sql = (
-        "SELECT started_at, finished_at, claimed_by FROM task_runs "
-        "WHERE name='cleanup_old_data' AND started_at IS NOT NULL ORDER BY started_at"
+        "SELECT started_at, finished_at, claimed_by FROM task_runs WHERE name='cleanup_old_data' "
+        "AND started_at IS NOT NULL AND started_at > ? ORDER BY started_at"
     )
     with demo_stack(env, args=["--workers", "2"]) as stack:
-        stack.server.wait_for_line("Application startup complete")
+        # Both workers' schedulers are running from here on (the second can start seconds
+        # after the first on a busy machine): only the runs since then are counted.
+        stack.server.wait_for_lines("Application startup complete", 2, timeout=30)
+        since = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLite stores it
         started = time.perf_counter()
-        runs = wait_until(lambda: (found := query(stack, sql)) and len(found) >= 4 and found)
+        runs = wait_until(lambda: (found := query(stack, sql, since)) and len(found) >= 4 and found)
         elapsed = time.perf_counter() - started
         instances = query(stack, "SELECT COUNT(*) FROM app_instances")
     assert instances == [(2,)]  # both workers run the scheduler...
     # ...yet cleanup runs once per interval: the lease lets one start per interval in the
-    # time we watched, plus one that may have started just before we began to watch and
-    # one at the very end. Two schedulers each running it would make about twice as many.
+    # time we watched, plus one leased just before we began and one at the very end. Both
+    # schedulers each running it would make about twice as many.
     assert len(runs) <= elapsed / CLEANUP_INTERVAL + 2, (len(runs), elapsed)
     for earlier, later in zip(runs, runs[1:], strict=False):
         assert earlier[1] is not None  # only the last may still be running
