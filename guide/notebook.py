@@ -154,6 +154,11 @@ class Demo:
         `retries=False`: until each run is finished or waits for its next attempt."""
         return self.harness.wait_for_tasks(request, timeout, retries=retries)
 
+    def task_runs(self, request: httpx.Response | str) -> list[Run]:
+        """The request's task runs as the app has recorded them now (no waiting)."""
+        _, runs = self.harness.records.of(self.harness.request_id(request))
+        return runs
+
     def timeline(self, request: httpx.Response | str) -> list[dict]:
         self.admin()
         return self.harness.timeline(request)

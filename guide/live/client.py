@@ -81,7 +81,9 @@ class RunRecords:
             rows = conn.execute(
                 select(*columns).where(runs.request_id == request_id).order_by(runs.queued_at)
             ).all()
-        return recorded is not None, [Run(*row) for row in rows]
+        # plain strings, not the model's enum: what a reader prints is the value
+        found = [Run(**{**row._asdict(), "status": str(row.status)}) for row in rows]
+        return recorded is not None, found
 
     def close(self) -> None:
         self.engine.dispose()
