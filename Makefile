@@ -33,10 +33,10 @@ worker: install  ## Redis (embedded if REDIS_URL is unset), a Celery worker and 
 	$(BIN)/python -m guide worker
 
 test: lint types  ## lint, types, then the whole suite (real servers included)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 check: lint types  ## the fast inner loop: lint, types and every test that starts no server
-	GUIDE_CHECK=1 $(BIN)/python -m pytest -m "not live" -q
+	GUIDE_CHECK=1 $(BIN)/python -m pytest -m "not live" -q -n 2
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,6 +1,7 @@
 """Every notebook runs top to bottom, headless, and shows what its section teaches."""
 
 import asyncio
+import os
 import re
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,8 +19,10 @@ NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Two notebooks at a time: each is mostly a kernel and servers starting, about one core's
 # work, so two fill this suite's two cores; more would slow the timings they measure.
-# Reverse order puts the longest (10, Celery; 09, shutdowns) first, the short ones last.
-JOBS = 2
+# Under pytest-xdist (`make test`) another worker runs the other tests beside this module:
+# one notebook at a time then. Reverse order puts the longest (10, Celery; 09, shutdowns)
+# first, the short ones last.
+JOBS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
 
 # For each notebook, outputs that prove the experiment happened (regexes over all outputs).
 KEY_OUTPUTS = {
