@@ -41,11 +41,15 @@ def closed_by_the_server(sock: socket.socket, timeout: float = 5.0) -> bool:
 
 
 def test_the_failure_closes_the_keep_alive_connection(server):
-    streams = []  # each response's connection, seen while it is certainly still open
+    # Each response's connection, seen while it is certainly still open. A duplicate of the
+    # socket: httpcore closes its own as soon as it sees the server's end of file (its fd is
+    # then -1), and the duplicate still reads that end of file.
+    streams = []
 
     def keep_stream(response: httpx.Response) -> None:  # runs before the body is read
         stream = response.extensions["network_stream"]
-        streams.append((stream.get_extra_info("client_addr")[1], stream.get_extra_info("socket")))
+        sock = stream.get_extra_info("socket").dup()
+        streams.append((stream.get_extra_info("client_addr")[1], sock))
 
     start = len(server.lines)
     with httpx.Client(base_url=server.url, event_hooks={"response": [keep_stream]}) as client:
@@ -55,5 +59,7 @@ def test_the_failure_closes_the_keep_alive_connection(server):
         assert client.post("/orders/9").status_code == 200  # so on a new connection
         server.wait_for_line("RuntimeError: order 9", start=start)
 
+    for _, sock in streams:
+        sock.close()
     [(first, _), (second, _)] = streams
     assert first != second, "the second request reused the first one's connection"
