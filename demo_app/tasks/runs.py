@@ -192,6 +192,7 @@ async def run_task(run_id: str, time_limit: float | None = None) -> RunStatus | 
         if not claimed:
             return run.status  # finished, or another process has it
         await session.commit()  # end the read: hold no connection while the task runs
+        session.expunge(run)  # its outcome is written by `record_outcome`, fenced, below
         token = request_id_var.set(run.request_id)
         run_token = run_id_var.set(run.id)
         try:
@@ -210,7 +211,14 @@ async def run_task(run_id: str, time_limit: float | None = None) -> RunStatus | 
             # and is found as interrupted and run again once this process is gone.
             run.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             run.finished_at = utcnow()
-            await session.commit()
+            if not await record_outcome(session, run):
+                log.warning(
+                    "task %s attempt %d ended after its run was taken over: outcome not recorded",
+                    run.name,
+                    run.attempt,
+                )
+                current = await session.get(TaskRun, run_id)
+                return current.status if current else None
             took = f"attempt {run.attempt} took {run.duration_ms:.1f} ms"
             if run.status == RunStatus.RETRYING:
                 log.info("task %s retrying at %s (%s)", run.name, run.next_attempt_at, took)
@@ -223,3 +231,36 @@ async def run_task(run_id: str, time_limit: float | None = None) -> RunStatus | 
 
 
 # --8<-- [end:run_task]
+
+
+# --8<-- [start:record_outcome]
+async def record_outcome(session, run: TaskRun) -> bool:
+    """Write an attempt's outcome only while the run is still this attempt's (a fence).
+
+    Recovery can hand a run to another process while this one still runs it (a process
+    thought gone, a queued run taken over): both then execute it, which is why tasks must be
+    idempotent. What the fence prevents is the late attempt overwriting the record of the
+    one that took over. False: the outcome was not written.
+    """
+    written = await session.exec(
+        update(TaskRun)
+        .where(col(TaskRun.id) == run.id)
+        .where(col(TaskRun.status) == RunStatus.RUNNING)
+        .where(col(TaskRun.claimed_by) == run.claimed_by)
+        .where(col(TaskRun.attempt) == run.attempt)
+        .values(
+            status=run.status,
+            result=run.result,
+            next_attempt_at=run.next_attempt_at,
+            error_type=run.error_type,
+            error_message=run.error_message,
+            error_traceback=run.error_traceback,
+            duration_ms=run.duration_ms,
+            finished_at=run.finished_at,
+        )
+    )
+    await session.commit()
+    return written.rowcount == 1
+
+
+# --8<-- [end:record_outcome]

@@ -21,6 +21,7 @@ from tests.demo_app.conftest import rows
 
 CALLS: list[str] = []
 STARTED = asyncio.Event()
+RELEASE = asyncio.Event()
 
 
 @task
@@ -39,10 +40,22 @@ async def recovery_blocks_the_loop(seconds: float) -> str:
     return "done"
 
 
+@task
+async def recovery_first_attempt_hangs(label: str) -> str:
+    """The first call waits for RELEASE (a process that stalls); later calls return at once."""
+    CALLS.append(label)
+    attempt = len(CALLS)
+    if attempt == 1:
+        STARTED.set()
+        await RELEASE.wait()
+    return f"{label} #{attempt}"
+
+
 @pytest.fixture(autouse=True)
 def calls():
+    global STARTED, RELEASE  # new events per test: an asyncio.Event binds to its first loop
+    STARTED, RELEASE = asyncio.Event(), asyncio.Event()
     CALLS.clear()
-    STARTED.clear()
     yield CALLS
     CALLS.clear()
 
@@ -193,3 +206,28 @@ async def test_stop_removes_the_row_so_the_next_process_takes_the_runs_at_once(a
     assert [r.id for r in await rows(AppInstance)] == [instance_id()]
     await runner.stop()
     assert await rows(AppInstance) == []
+
+
+async def test_a_late_attempt_does_not_overwrite_the_record_of_the_one_that_took_over(
+    app, as_other_process, caplog
+):
+    """At least once, not exactly once: a run taken over while its first process still runs
+    it is executed twice. The fence keeps the record true: the late attempt's outcome is
+    not written over the outcome of the attempt that took over."""
+    me = instance_id()
+    limit = get_settings().instance_stale_after_seconds
+    await add(AppInstance(id=me, heartbeat_at=utcnow() - timedelta(seconds=limit + 1)))
+    run = new_run(recovery_first_attempt_hangs, "report")
+    await add(run)
+    first = asyncio.create_task(run_task(run.id))
+    await STARTED.wait()  # attempt 1 is running, and its process looks gone
+    as_other_process()
+    assert await scheduler.recover_interrupted() == 1
+    assert await run_task(run.id) == "succeeded"  # attempt 2, by the other process
+    as_other_process(me)
+    RELEASE.set()
+    assert await first == "succeeded"  # the record's status, not attempt 1's own
+    [after] = await rows(TaskRun, TaskRun.id == run.id)
+    assert (after.claimed_by, after.attempt, after.result) == ("other", 2, "report #2")
+    assert CALLS == ["report", "report"]  # executed twice: tasks must be idempotent
+    assert "ended after its run was taken over: outcome not recorded" in caplog.text
