@@ -1,0 +1,118 @@
+"""`exercise(n)`, `check(n)` and the reader's progress.
+
+A starter is copied into the reader's folder once; after that the file is theirs. A check
+runs the file (or the shipped solution) on a real server and returns a `Verdict`; only a
+check of the reader's own file is written to the progress file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from guide.exercises.catalog import EXERCISES
+from guide.exercises.harness import Exercise, Wrong
+
+FOLDER_ENV = "GUIDE_EXERCISES_DIR"
+PROGRESS_FILE = "progress.json"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        return self.message if self.hint is None else f"{self.message}\nHint: {self.hint}"
+
+
+def folder() -> Path:
+    """The reader's folder: $GUIDE_EXERCISES_DIR, or ./exercises under the current directory."""
+    return Path(os.environ.get(FOLDER_ENV) or Path.cwd() / "exercises")
+
+
+def find(number: int | str) -> Exercise:
+    try:
+        return EXERCISES[int(number)]
+    except (ValueError, KeyError):
+        count = len(EXERCISES)
+        raise ValueError(f"no exercise {number!r}: they are numbered 1 to {count}") from None
+
+
+def reader_file(number: int | str) -> Path:
+    return folder() / find(number).filename
+
+
+def exercise(number: int | str) -> Path:
+    """Copy exercise `number`'s starter into the reader's folder if it is not there yet,
+    print the task and the file's path, and return the path."""
+    found = find(number)
+    path = folder() / found.filename
+    if path.exists():
+        state = "your file (kept as you left it)"
+    else:
+        _make_folder()
+        shutil.copyfile(found.starter, path)
+        state = "copied for you"
+    print(f"Exercise {found.number}: {found.title}")
+    print(found.task)
+    print(f"File: {path} ({state})")
+    print(f"Check it: python -m guide check {found.number} (in a notebook: check({found.number}))")
+    return path
+
+
+def check(number: int | str, *, solution: bool = False) -> Verdict:
+    """Run exercise `number`'s checker on the reader's file (or on the shipped solution),
+    print a one-line verdict and, on failure, a hint. A wrong answer is a Verdict, not an
+    exception."""
+    found = find(number)
+    path = found.solution if solution else folder() / found.filename
+    if not path.exists():
+        verdict = Verdict(
+            False,
+            f"Not yet: there is no {path}",
+            f"python -m guide exercise {found.number} (in a notebook: exercise({found.number})) "
+            "copies the starter there",
+        )
+    else:
+        try:
+            verdict = Verdict(True, f"Right: {found.checker(path)}")
+        except Wrong as wrong:
+            verdict = Verdict(False, f"Not yet: {wrong.message}", wrong.hint or found.hint)
+    if not solution:
+        _record(found.number, verdict.passed)
+    print(verdict)
+    return verdict
+
+
+def progress() -> dict[int, bool]:
+    """Which exercises the reader's last check passed, by number (all ten keys)."""
+    passed = set(_load().get("passed", []))
+    return {number: number in passed for number in EXERCISES}
+
+
+def _load() -> dict[str, list[int]]:
+    try:
+        data = json.loads((folder() / PROGRESS_FILE).read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _record(number: int, passed: bool) -> None:
+    done = set(_load().get("passed", []))
+    (done.add if passed else done.discard)(number)
+    (_make_folder() / PROGRESS_FILE).write_text(json.dumps({"passed": sorted(done)}) + "\n")
+
+
+def _make_folder() -> Path:
+    path = folder()
+    path.mkdir(parents=True, exist_ok=True)
+    ignore = path / ".gitignore"  # the reader's work: not for the repository it sits in
+    if not ignore.exists():
+        ignore.write_text("*\n")
+    return path
