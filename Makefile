@@ -53,7 +53,7 @@ docs-build: install
 
 notebooks: install  ## open the notebooks in JupyterLab (installs it first)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-notebooks.lock -e .
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: install
 	$(BIN)/python bench/cli_startup.py
