@@ -164,13 +164,20 @@ class Tour:
     # -- a request, and what it caused
 
     def request(
-        self, method: str, path: str, user: str | None = None, *, retries: bool = True, **kwargs
+        self,
+        method: str,
+        path: str,
+        user: str | None = None,
+        *,
+        retries: bool = True,
+        heading: str = "",
+        **kwargs: Any,
     ) -> httpx.Response:
         """Send one request to the demo and time it; show the task lines and emails it causes
         as they arrive, until its tasks are done (`retries=False`: until each has run once).
         The request's spans go on the step's timeline once it is all done."""
         self._lines, self._inbox = Cursor(self.stack.server.lines), Cursor(self.stack.mail.messages)
-        self.sent(method, f"{API}{path}", kwargs.get("json") or kwargs.get("data"))
+        self.sent(method, f"{API}{path}", kwargs.get("json") or kwargs.get("data"), heading)
         self._started = time.perf_counter()
         response = self.client.call(method, f"{API}{path}", user=user, **kwargs)
         self.answered(response)
@@ -180,9 +187,11 @@ class Tour:
             self.add_spans(f"{method} {path}", response)
         return response
 
-    def sent(self, method: str, url: str, body: object) -> None:
+    def sent(self, method: str, url: str, body: object, heading: str = "") -> None:
         shown = json.dumps(body or "")
         self.show()
+        if heading:
+            self.show(Text(heading, style="bold"))
         self.show(
             Text.assemble("→ ", (f"{method} {url}", "bold"), f"  {shown}"),
             no_wrap=True,
@@ -290,29 +299,30 @@ class Tour:
 
         # The plain app: 201, then the task raises, and that is the end of it.
         failure.plain_address = "eve@example.com"
-        self.show()
-        self.show(Text("The plain BackgroundTasks app:", style="bold"))
         start = len(plain_app.lines)
-        self.sent("POST", f"{plain_app.url}/register", {"username": "eve"})
+        heading = "The plain BackgroundTasks app:"
+        self.sent("POST", f"{plain_app.url}/register", {"username": "eve"}, heading)
         self._started = time.perf_counter()
         signup = {"username": "eve", "email": failure.plain_address}
         failure.plain_request = httpx.post(f"{plain_app.url}/register", json=signup, timeout=WAIT)
         self.answered(failure.plain_request)
         # uvicorn logs the traceback once the task has raised: its last line says why.
         error = plain_app.wait_for_line(EXCEPTION_LINE, timeout=WAIT, start=start)
-        self.arrived(f"the task raised; uvicorn logs its traceback: {error.strip()}", "red")
-        self.show("  No record of the task, so nothing will ever run it again.", style="red")
+        self.arrived(f"the task raised: {error.strip()}", "red")  # uvicorn's log
+        self.show(
+            "  uvicorn logged the traceback; no record, so nothing will run it again.", style="red"
+        )
 
         # The demo: the same 201; the run is recorded, fails, and is retried.
         failure.demo_address = "zoe@example.com"
-        self.show()
-        self.show(Text("The demo app, which records each run:", style="bold"))
+        heading = "The demo app, which records each run:"
         signup = new_user("zoe")
-        failure.demo_request = self.request("POST", "/auth/register", json=signup, retries=False)
-        first_attempts = self.last_runs
+        failure.demo_request = self.request(
+            "POST", "/auth/register", json=signup, retries=False, heading=heading
+        )
         mail.start()
-        for run in first_attempts:  # as recorded once each run had run once
-            self.show(f"  run {run.name}: {run.status} (attempt {run.attempt})", style="dim")
+        recorded = [f"{r.name} {r.status} (attempt {r.attempt})" for r in self.last_runs]
+        self.show(f"  recorded: {', '.join(recorded)}", style="dim")  # once each had run once
         self.show(f"✔ The mail server is back on 127.0.0.1:{mail.port}.", style="bold green")
         failure.demo_runs = self.follow(failure.demo_request)
         self.add_spans("POST /auth/register", failure.demo_request)
