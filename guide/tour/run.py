@@ -154,7 +154,7 @@ class Tour:
         if self.spans:
             title = "each request from its arrival (0 ms), one scale for the step"
             self.show()
-            self.show(render(self.spans, title))
+            self.show(render(self.spans, title, columns=self.console.width))
         section = sections.find(str(step.section), sections.load())
         name = f"{section.title}: {step.heading}" if section else step.heading
         self.show()

@@ -47,9 +47,16 @@ def bar(start_ms: float, end_ms: float, scale_ms: float, width: int = BAR_WIDTH)
     return " " * first + "█" * (last - first)
 
 
-def render(spans: list[Span], title: str, width: int = BAR_WIDTH) -> Table:
-    """One table for the step, scaled to its latest end."""
+def render(spans: list[Span], title: str, width: int | None = None, columns: int = 100) -> Table:
+    """One table for the step, scaled to its latest end. The bars take `width` columns, or
+    (by default) what `columns` leaves beside the labels and times, at most BAR_WIDTH."""
     scale = max((span.end_ms for span in spans), default=0.0) or 1.0
+    if width is None:
+        labels = max(
+            (len(span.label) + (0 if span.is_response else 2) for span in spans), default=0
+        )
+        times = max((len(times_of(span)) for span in spans), default=0)
+        width = max(10, min(BAR_WIDTH, columns - labels - times - 6))  # 6: the cells' padding
     axis = f"0 ms{f'{scale:.0f} ms':>{width - 4}}"
     table = Table(box=None, padding=(0, 1), title=title, title_justify="left", title_style="dim")
     table.add_column("", no_wrap=True)
@@ -60,7 +67,11 @@ def render(spans: list[Span], title: str, width: int = BAR_WIDTH) -> Table:
         label = span.label if span.is_response else f"  {span.label}"
         table.add_row(
             Text(label, style="bold" if span.is_response else ""),
-            f"{span.start_ms:.1f}–{span.end_ms:.1f}",
+            times_of(span),
             Text(bar(span.start_ms, span.end_ms, scale, width), style=style),
         )
     return table
+
+
+def times_of(span: Span) -> str:
+    return f"{span.start_ms:.1f}–{span.end_ms:.1f}"
