@@ -158,7 +158,7 @@ class Tour:
         section = sections.find(str(step.section), sections.load())
         name = f"{section.title}: {step.heading}" if section else step.heading
         self.show()
-        self.show(Text.assemble(("Read next: ", "bold"), f"python -m guide {step.section}  "))
+        self.show(Text.assemble(("Read next: ", "bold"), f"python -m guide {step.section}"))
         self.show(Text(f"  ({name})", style="dim"))
 
     # -- a request, and what it caused
