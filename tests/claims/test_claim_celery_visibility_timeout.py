@@ -5,26 +5,15 @@ from CELERY_VISIBILITY_TIMEOUT (default 3600 s) and refuses a hard time limit th
 end before it; with the default settings its longest retry countdown is 16 s. It does not
 check the retry backoff against the timeout: a duplicate delivery is left to the claim."""
 
+import kombu.transport.redis as kombu_redis
 import pytest
 from pydantic import ValidationError
 
-from tests.conftest import require
+from demo_app.config import Settings
+from demo_app.tasks.celery_app import celery_app
+from demo_app.tasks.runs import backoff
 
 CLAIM = "celery-visibility-timeout"
-
-try:
-    import kombu.transport.redis as kombu_redis
-
-    from demo_app.config import Settings
-    from demo_app.tasks.celery_app import celery_app
-    from demo_app.tasks.runs import backoff
-except ImportError:  # the celery extra is not installed
-    kombu_redis = None
-
-
-@pytest.fixture(autouse=True)
-def _celery_installed():
-    require(kombu_redis is not None, "celery and redis are not installed")
 
 
 def test_kombu_redelivers_after_one_hour_by_default():
