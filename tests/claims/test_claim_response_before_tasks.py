@@ -26,6 +26,10 @@ def test_real_server_answers_before_the_task_ends():
 
         server.wait_for_line("report q1: done", timeout=TASK_SECONDS + 10)
         finished = time.monotonic() - started
+        lines = list(server.lines)
+
+    access = next(i for i, line in enumerate(lines) if '"POST /reports/q1 HTTP/1.1" 200' in line)
+    assert access < lines.index("report q1: started") < lines.index("report q1: done")
 
     assert response.status_code == 200
     assert not done_before_answer

@@ -1,0 +1,24 @@
+"""Code that uses background tasks can be tested at three levels. A unit test calls the
+endpoint with a `BackgroundTasks` it made and inspects `.tasks` (each task's function and
+arguments; nothing runs). Through the ASGI app, `app.dependency_overrides` replaces what
+the task is given, and httpx's `ASGITransport` returns only once the tasks have run, so
+their effect can be asserted right after the call; a task's exception comes out of that
+call unless the transport is built with `raise_app_exceptions=False`, which shows the 200
+a real client gets. On a real uvicorn server the response comes first and the test waits
+for the task's printed line."""
+
+from guide.examples.testing_signup_tests import (  # noqa: F401 (pytest collects them here)
+    fake_mailer,
+    test_a_failing_task_fails_the_test_not_the_response,
+    test_on_a_real_server_the_task_runs_after_the_response,
+    test_the_endpoint_queues_the_welcome_email,
+    test_the_task_sends_through_the_overridden_mailer,
+)
+
+CLAIM = "testing-background-tasks"
+
+
+def test_these_tests_drive_the_example_app():
+    from guide.examples import testing_signup, testing_signup_tests
+
+    assert testing_signup_tests.app is testing_signup.app
