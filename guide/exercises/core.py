@@ -70,23 +70,27 @@ def check(number: int | str, *, solution: bool = False) -> Verdict:
     print a one-line verdict and, on failure, a hint. A wrong answer is a Verdict, not an
     exception."""
     found = find(number)
-    path = found.solution if solution else folder() / found.filename
+    verdict = judge(found.number, found.solution if solution else folder() / found.filename)
+    if not solution:
+        _record(found.number, verdict.passed)
+    print(verdict)
+    return verdict
+
+
+def judge(number: int, path: Path) -> Verdict:
+    """Exercise `number`'s checker on any file: the verdict, printed and recorded nowhere."""
+    found = find(number)
     if not path.exists():
-        verdict = Verdict(
+        return Verdict(
             False,
             f"Not yet: there is no {path}",
             f"python -m guide exercise {found.number} (in a notebook: exercise({found.number})) "
             "copies the starter there",
         )
-    else:
-        try:
-            verdict = Verdict(True, f"Right: {found.checker(path)}")
-        except Wrong as wrong:
-            verdict = Verdict(False, f"Not yet: {wrong.message}", wrong.hint or found.hint)
-    if not solution:
-        _record(found.number, verdict.passed)
-    print(verdict)
-    return verdict
+    try:
+        return Verdict(True, f"Right: {found.checker(path)}")
+    except Wrong as wrong:
+        return Verdict(False, f"Not yet: {wrong.message}", wrong.hint or found.hint)
 
 
 def progress() -> dict[int, bool]:

@@ -10,7 +10,6 @@ guess after a sleep.
 
 from __future__ import annotations
 
-import importlib.util
 import secrets
 import subprocess
 import sys
@@ -129,15 +128,13 @@ def answered(lines: Sequence[str], method: str, path: str) -> int:
 def load(path: Path) -> ModuleType:
     """The reader's file, imported afresh under a name of its own (never a cached module,
     never one left over from an earlier check)."""
-    name = f"_exercise_{path.stem}_{secrets.token_hex(4)}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # pydantic and dataclasses look their module up
-    try:
-        spec.loader.exec_module(module)
+    module = ModuleType(f"_exercise_{path.stem}_{secrets.token_hex(4)}")
+    module.__file__ = str(path)
+    sys.modules[module.__name__] = module  # pydantic and dataclasses look their module up
+    try:  # compiled here, not imported: no bytecode cache is written beside the file
+        exec(compile(path.read_text(), str(path), "exec"), module.__dict__)
     except Exception as error:  # the reader's file: any error is theirs to see
         raise Wrong(f"{path.name} could not be imported: {error!r}") from None
     finally:
-        del sys.modules[name]
+        del sys.modules[module.__name__]
     return module
