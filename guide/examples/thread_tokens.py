@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 import anyio
 import anyio.to_thread
 from fastapi import Depends, FastAPI
+from fastapi.responses import StreamingResponse
 
 held: dict[str, threading.Event] = {}  # name -> set to let that call finish
 
@@ -68,6 +69,16 @@ def report_file(name: str):  # a def dependency with yield: its setup holds a to
 @app.get("/reports/{name}")
 async def report(opened: str = Depends(report_file)):
     return {"done": opened}
+
+
+def rows(name: str):  # a def iterator: each next() runs in a thread, with a token
+    hold(name)
+    yield f"{name}: row 1\n"
+
+
+@app.get("/exports/{name}")
+async def export(name: str):
+    return StreamingResponse(rows(name), media_type="text/plain")
 
 
 # --8<-- [start:own_limiter]

@@ -1,8 +1,9 @@
-"""`def` endpoints, `def` tasks and the setup of `def` dependencies with `yield` all take a
-token of one limiter, AnyIO's default: 40 tokens, not 40 threads. A thread is made only when
-a call needs one (three blocking calls: three worker threads). A call finding no token left
-waits, holding no thread. Setting `total_tokens` in the lifespan resizes that limit for the
-whole app; work given its own `anyio.CapacityLimiter` takes none of the default tokens."""
+"""`def` endpoints, `def` tasks, the setup of `def` dependencies with `yield` and `def`
+iterators streamed by a `StreamingResponse` all take a token of one limiter, AnyIO's
+default: 40 tokens, not 40 threads. A thread is made only when a call needs one (three
+blocking calls: three worker threads). A call finding no token left waits, holding no
+thread. Setting `total_tokens` in the lifespan resizes that limit for the whole app; work
+given its own `anyio.CapacityLimiter` takes none of the default tokens."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -64,6 +65,16 @@ def test_a_def_yield_dependency_takes_a_token(server, pool):
 
     assert during["borrowed_tokens"] == 1
     assert call.result().json() == {"done": "r1"}
+
+
+def test_a_def_iterator_streamed_by_a_response_takes_a_token(server, pool):
+    call = pool.submit(httpx.get, f"{server.url}/exports/e1", timeout=30)
+    server.wait_for_line("e1: holding a thread")
+    during = limiter(server)
+    released(server, "e1")
+
+    assert during["borrowed_tokens"] == 1
+    assert call.result().text == "e1: row 1\n"
 
 
 def test_an_own_capacity_limiter_takes_no_default_token(server, pool):
