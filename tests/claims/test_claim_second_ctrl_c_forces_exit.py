@@ -35,6 +35,7 @@ def test_a_second_sigint_exits_without_waiting_for_the_task():
         lines = list(server.lines)
 
     assert took < STEP / 2, f"exited {took:.2f}s after the second SIGINT"
+    assert "c: cancelled" in lines  # at the exit, still in its await
     assert "c: ledger written" not in lines
     assert "lifespan: shutdown done" not in lines
     assert "Finished server process" in "\n".join(lines)
