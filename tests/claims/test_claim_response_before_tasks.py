@@ -33,7 +33,7 @@ def test_real_server_answers_before_the_task_ends():
 
     assert response.status_code == 200
     assert not done_before_answer
-    assert answered < TASK_SECONDS / 2, f"response took {answered:.2f}s"
+    assert answered < TASK_SECONDS, f"response took {answered:.2f}s: it waited for the task"
     assert finished >= TASK_SECONDS, f"task ended {finished:.2f}s after the request"
     print(f"real server: response {answered:.3f}s, task done {finished:.2f}s")
 
