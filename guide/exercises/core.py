@@ -91,6 +91,10 @@ def judge(number: int, path: Path) -> Verdict:
         return Verdict(True, f"Right: {found.checker(path)}")
     except Wrong as wrong:
         return Verdict(False, f"Not yet: {wrong.message}", wrong.hint or found.hint)
+    except Exception as error:  # whatever the file did, the reader gets a verdict
+        return Verdict(
+            False, f"Not yet: the check could not judge {path.name}: {error!r}", found.hint
+        )
 
 
 def progress() -> dict[int, bool]:

@@ -75,9 +75,9 @@ def serve(
     try:
         server.start()
     except RuntimeError as error:
-        last = "\n".join(str(error).splitlines()[-6:])
+        said = [line.strip() for line in str(error).splitlines()[1:] if line.strip()]
         raise Wrong(
-            f"{path.name} did not start:\n{last}",
+            f"{path.name} did not start: {said[-1] if said else 'it printed nothing'}",
             "run it yourself to see the whole error: "
             f"python -m uvicorn --app-dir {path.parent} {path.stem}:app",
         ) from None

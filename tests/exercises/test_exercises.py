@@ -100,3 +100,13 @@ def test_python_m_checks_the_shipped_solution(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("Right: ")
     assert not (tmp_path / "progress.json").exists()  # the solution is not the reader's work
+
+
+def test_a_file_that_does_not_start_gets_a_verdict_not_an_exception(tmp_path, monkeypatch):
+    monkeypatch.setenv("GUIDE_EXERCISES_DIR", str(tmp_path))
+    exercise(1).write_text("from fastapi import FastAPI\napp = FastAPI(\n")  # a syntax error
+    verdict = check(1)
+    assert not verdict.passed
+    assert verdict.message.startswith("Not yet: ex01_response_first.py did not start: ")
+    assert "SyntaxError" in verdict.message
+    assert "python -m uvicorn --app-dir" in (verdict.hint or "")

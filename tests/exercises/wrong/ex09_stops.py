@@ -12,7 +12,7 @@ from fastapi import BackgroundTasks, FastAPI
 FINISHES: dict[str, bool | None] = {
     "SIGTERM": True,  # a normal stop: Ctrl+C, a deploy, `kill PID`
     "SIGKILL": False,  # `kill -9 PID`, the out-of-memory killer
-    # uvicorn started with --timeout-graceful-shutdown 1, the export lasting 5 s:
+    # uvicorn started with --timeout-graceful-shutdown 1, an export far longer than 1 s:
     "SIGTERM, --timeout-graceful-shutdown 1, async def task": False,
     "SIGTERM, --timeout-graceful-shutdown 1, def task": True,
 }
