@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guide.exercises import checks
+import guide.exercises.checks as checks
 from guide.exercises.harness import Exercise
 
 EXERCISES: dict[int, Exercise] = {
