@@ -58,7 +58,7 @@ def exercise(number: int | str) -> Path:
         _make_folder()
         shutil.copyfile(found.starter, path)
         state = "copied for you"
-    print(f"Exercise {found.number}: {found.title}")
+    print(f"Exercise {found.number}: {found.title} (read first: python -m guide {found.number})")
     print(found.task)
     print(f"File: {path} ({state})")
     print(f"Check it: python -m guide check {found.number} (in a notebook: check({found.number}))")

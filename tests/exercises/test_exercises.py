@@ -110,3 +110,9 @@ def test_a_file_that_does_not_start_gets_a_verdict_not_an_exception(tmp_path, mo
     assert verdict.message.startswith("Not yet: ex01_response_first.py did not start: ")
     assert "SyntaxError" in verdict.message
     assert "python -m uvicorn --app-dir" in (verdict.hint or "")
+
+
+def test_another_exercises_file_is_not_right():
+    # exercise 1's solution has a POST /signup/{name} answering {"name": name}, as 4 asks
+    assert not judge(4, EXERCISES[1].solution).passed
+    assert not judge(9, EXERCISES[3].solution).passed  # it predicts ORDER, not FINISHES
