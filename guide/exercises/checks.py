@@ -55,7 +55,7 @@ def response_first(path: Path) -> str:
     with serve(path, env={"SEND_SECONDS": "0.3"}) as server:  # the order is judged, not the time
         response = _post(f"{server.url}/signup/{name}")
         lines = finish(server)
-    sent = [i for i, line in enumerate(lines) if line.endswith(f"welcome email sent to {name}")]
+    sent = [i for i, line in enumerate(lines) if f"welcome email sent to {name}" in line]
     if not sent:
         raise Wrong(f"no welcome email was sent to {name}", "keep the email: move it, not out")
     if len(sent) > 1:

@@ -6,6 +6,10 @@ A checker judges by behaviour: it starts the file with uvicorn on 127.0.0.1
 waits for running background tasks before it exits, so once `finish()` returns, every
 line the tasks were ever going to print is there: "it never happened" is a fact, not a
 guess after a sleep.
+
+A `print()` is two writes (the text, then the newline), so a line a worker thread prints
+can get a log line of uvicorn's glued to its end: checkers look for the text *in* a line,
+never for a line equal to it.
 """
 
 from __future__ import annotations
