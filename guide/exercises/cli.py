@@ -23,7 +23,7 @@ usage: python -m guide exercise [N]      list the exercises, or start exercise N
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     solution = "--solution" in args
-    words = [arg for arg in args if arg != "--solution"]
+    words = [arg for arg in args if arg not in {"--solution", "--plain"}]  # always plain text
     if any(word in {"-h", "--help"} for word in words):
         print(USAGE)
         return 0

@@ -105,6 +105,13 @@ def test_the_list_shows_ten_lines_and_the_next_one(reader_folder, capsys):
     assert "2 of 10 done" in lines[0]
 
 
+def test_help_and_plain(capsys):
+    assert main(["check", "--help"]) == 0
+    assert capsys.readouterr().out.startswith("usage: python -m guide exercise [N]")
+    assert main(["exercise", "--plain"]) == 0  # the guide's own option: the output is plain
+    assert capsys.readouterr().out.count("\n  [ ]") == 10
+
+
 def test_bad_words_are_a_usage_error(capsys):
     assert main(["check"]) == 2
     assert main(["exercise", "11"]) == 2
