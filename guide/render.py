@@ -2,11 +2,15 @@
 
 Snippets are resolved first (guide.snippets), HTML comments dropped (guide.markdown), then
 the text is cut into blocks at column 0: a code fence (found by guide.markdown) becomes
-Syntax (`title="..."` shown above it, `hl_lines` highlighted), a mermaid fence a panel with
-the diagram's source, `!!!`/`???` admonitions a Panel, a run of `=== "Tab"` blocks one
-labelled block per tab. Bodies of admonitions and tabs are parsed the same way, so they
-nest. Everything else goes to rich's own Markdown (headings, paragraphs, lists, tables,
-quotes).
+Syntax (`title="..."` shown above it, `hl_lines` highlighted), a mermaid sequence diagram
+is drawn in text (guide.diagrams; another kind of diagram: a panel with its source),
+`!!!`/`???` admonitions a Panel, a run of `=== "Tab"` blocks one labelled block per tab.
+Bodies of admonitions and tabs are parsed the same way, so they nest. Everything else goes
+to rich's own Markdown (headings, paragraphs, lists, tables, quotes); its tables fold
+their cells instead of cutting them.
+
+`search_results()` renders what guide.search found; `footer()` ends a section in the
+terminal: the next section, the section's notebook and its exercise (guide.sections).
 """
 
 from __future__ import annotations
@@ -14,13 +18,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.markdown import Heading, Markdown
+from rich.markdown import Heading, Markdown, TableElement
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.syntax import Syntax
+from rich.table import Table
 from rich.text import Text
 
+from guide import diagrams, search, sections
 from guide import markdown as md
 from guide.sections import Section
 from guide.snippets import expand
@@ -61,8 +68,47 @@ class PlainHeading(Heading):
         yield Text.assemble("#" * int(self.tag[1:]) + " ", self.text)
 
 
-class PlainMarkdown(Markdown):
-    elements = {**Markdown.elements, "heading_open": PlainHeading}
+class WrappingTable(TableElement):
+    """rich's Markdown table, its cells folded rather than cut: rich's columns end a line
+    that fills the cell exactly with `…` (seen on section 10 at 100 columns)."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        table = Table(
+            box=box.SIMPLE,
+            pad_edge=False,
+            style="markdown.table.border",
+            show_edge=True,
+            collapse_padding=True,
+        )
+        if self.header is not None and self.header.row is not None:
+            for column in self.header.row.cells:
+                heading = column.content.copy()
+                heading.stylize("markdown.table.header")
+                table.add_column(heading, overflow="fold")
+        if self.body is not None:
+            for row in self.body.rows:
+                table.add_row(*[cell.content for cell in row.cells])
+        yield table
+
+
+class GuideMarkdown(Markdown):
+    elements = {**Markdown.elements, "table_open": WrappingTable}
+
+
+class PlainMarkdown(GuideMarkdown):
+    elements = {**GuideMarkdown.elements, "heading_open": PlainHeading}
+
+
+class Diagram:
+    """A mermaid sequence diagram drawn for the console's width (guide.diagrams)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        diagrams.parse(source)  # DiagramError now, so that the caller can show the source
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in diagrams.draw(self.source, options.max_width):
+            yield Text(line, no_wrap=True, overflow="crop")
 
 
 def render_section(section: Section, *, base: Path | None = None, plain: bool = False) -> Group:
@@ -82,7 +128,7 @@ def blocks(text: str, *, plain: bool = False) -> list[RenderableType]:
 
     def flush() -> None:
         if any(line.strip() for line in prose):
-            markdown = PlainMarkdown if plain else Markdown
+            markdown = PlainMarkdown if plain else GuideMarkdown
             out.append(markdown("\n".join(prose), code_theme=CODE_THEME, hyperlinks=not plain))
         prose.clear()
 
@@ -127,7 +173,10 @@ def _indented(lines: list[str], start: int) -> tuple[str, int]:
 def _code(fence: md.Fence) -> RenderableType:
     code, language = "\n".join(fence.body), fence.language or "text"
     if language == "mermaid":
-        return Panel(Text(code), title=DIAGRAM_TITLE, title_align="left", border_style="dim")
+        try:
+            return Diagram(code)
+        except diagrams.DiagramError:
+            return Panel(Text(code), title=DIAGRAM_TITLE, title_align="left", border_style="dim")
     syntax = Syntax(
         code.rstrip(),
         language,
@@ -175,3 +224,83 @@ def _tabbed(tabs: list[tuple[str, Group]]) -> Group:
             for title, body in tabs
         ]
     )
+
+
+def footer(section: Section, every: list[Section]) -> Text:
+    """`Next: 4  Title (python -m guide 4)` and `Try it: notebooks/03-....ipynb, ...`."""
+    following = sections.after(section, every)
+    text = Text()
+    if following is None:
+        text.append("Next: ", style="bold")
+        text.append("this is the last section; the contents: ")
+        text.append("python -m guide list", style="bold cyan")
+    else:
+        text.append("Next: ", style="bold")
+        text.append(f"{following.number}  {following.title} (")
+        text.append(f"python -m guide {following.number}", style="bold cyan")
+        text.append(")")
+    text.append("\nTry it: ", style="bold")
+    if notebook := sections.notebook(section):
+        text.append(notebook, style="cyan")
+        text.append(", ")
+    text.append(f"python -m guide exercise {section.number}", style="bold cyan")
+    return text
+
+
+class Highlighted:
+    """`renderable` with every match of `pattern` in its rendered lines styled `style`."""
+
+    def __init__(self, renderable: RenderableType, pattern: re.Pattern[str], style: str) -> None:
+        self.renderable, self.pattern, self.style = renderable, pattern, style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = console.render_lines(self.renderable, options, pad=False)
+        texts = []
+        for line in lines:
+            text = Text(no_wrap=True)
+            for segment in line:
+                text.append(segment.text, segment.style)
+            text.highlight_regex(self.pattern, style=self.style)
+            texts.append(text)
+        while texts and not texts[-1].plain.strip():  # a table's bottom edge, a blank line
+            texts.pop()
+        while texts and not texts[0].plain.strip():
+            texts.pop(0)
+        yield from texts
+
+
+def search_results(
+    found: list[tuple[Section, list[search.Part]]],
+    pattern: re.Pattern[str],
+    *,
+    prog: str = "python -m guide",
+    plain: bool = False,
+) -> Group:
+    """Each section's hits under its title and the command that opens it, by heading."""
+    out: list[RenderableType] = []
+    mark = "bold black on yellow"
+    for section, parts in found:
+        title = Text.assemble(
+            (f"{section.number}  {section.title}", "bold"),
+            "   ",
+            (f"{prog} {section.number}", "bold cyan"),
+        )
+        body: list[RenderableType] = []
+        for part in parts:
+            if part.heading is not None and part.heading.level > 1:
+                heading = "#" * part.heading.level + " " + part.heading.text
+                body.append(Text(heading, style="bold"))
+            for block in part.blocks:
+                body.append(
+                    Padding(Highlighted(_excerpt(block, plain), pattern, mark), (0, 0, 0, 2))
+                )
+        out.append(Group(title, Padding(_spaced(body), (0, 0, 0, 2))))
+    return _spaced(out)
+
+
+def _excerpt(block: search.Block, plain: bool) -> RenderableType:
+    if not block.code:
+        return _spaced(blocks(block.text, plain=plain))
+    syntax = Syntax(block.text, block.language or "text", theme=CODE_THEME, word_wrap=True)
+    label = f"code{': ' + block.title if block.title else ''}"
+    return Group(Text(label, style="dim"), syntax)

@@ -2,7 +2,8 @@
 
 The number comes from NN, the slug from the rest of the name, the title from the first
 `# ` heading (guide.markdown.title). Tests point `GUIDE_CONTENT_DIR` at a directory of
-their own.
+their own. Each section has a notebook of the same name, `notebooks/NN-slug.ipynb`, in a
+checkout of the repository (an installed wheel has none).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from guide import markdown
 
 CONTENT_DIR = Path(__file__).parent / "content"
+NOTEBOOKS_DIR = Path(__file__).parent.parent / "notebooks"
 FILENAME = re.compile(r"^(?P<number>\d+)-(?P<slug>[a-z0-9][a-z0-9-]*)\.md$")
 
 
@@ -51,3 +53,15 @@ def find(key: str, sections: list[Section]) -> Section | None:
         if key.isdigit() and int(key) == section.number or key == section.slug:
             return section
     return None
+
+
+def after(section: Section, sections: list[Section]) -> Section | None:
+    """The section that follows `section`, None after the last."""
+    later = [other for other in sections if other.number > section.number]
+    return min(later, key=lambda other: other.number, default=None)
+
+
+def notebook(section: Section) -> str | None:
+    """`notebooks/NN-slug.ipynb`, the section's notebook, if the checkout has it."""
+    path = NOTEBOOKS_DIR / f"{section.path.stem}.ipynb"
+    return f"{NOTEBOOKS_DIR.name}/{path.name}" if path.is_file() else None

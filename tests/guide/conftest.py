@@ -4,12 +4,17 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import pty
+import select
 import shutil
+import struct
 import subprocess
 import sys
+import termios
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,25 +65,36 @@ def guide() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run
 
 
+TERMINAL_ROWS = 40  # the terminal of issue 16: 100 columns (COLUMNS) by 40 rows
+
+
 @pytest.fixture
 def guide_on_terminal() -> Callable[..., tuple[int, str]]:
-    """`guide_on_terminal("6")`: the exit status and output of `python -m guide 6` on a pty."""
+    """`guide_on_terminal("6")`: the exit status and output of `python -m guide 6` on a
+    100x40 pty. Its pager is `cat` unless `env` names another (PAGER): an interactive
+    `less` would wait for keys forever."""
 
     def run(
         *args: str, content: Path | None = None, env: dict[str, str] | None = None
     ) -> tuple[int, str]:
         leader, follower = pty.openpty()
+        size = struct.pack("HHHH", TERMINAL_ROWS, 100, 0, 0)
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, size)
         process = subprocess.Popen(
             [sys.executable, "-m", "guide", *args],
             stdin=follower,
             stdout=follower,
             stderr=follower,
-            env=_environment(content, env),
+            env=_environment(content, {"PAGER": "cat", "MANPAGER": "", **(env or {})}),
             cwd=REPO,
         )
         os.close(follower)
         chunks = []
+        deadline = time.monotonic() + 60
         while True:
+            if not select.select([leader], [], [], max(0, deadline - time.monotonic()))[0]:
+                process.kill()  # waiting for a key (a pager?) or hung: fail, do not hang
+                raise AssertionError(f"no output for 60 s; so far: {b''.join(chunks)!r}")
             try:
                 chunk = os.read(leader, 65536)
             except OSError:  # EIO: the child closed the terminal

@@ -58,13 +58,38 @@ def test_one_section_by_number_or_slug(guide, content, key):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# First steps\n")
     assert "╭─ A failing task stops the rest ─" in result.stdout
-    assert "The second section" not in result.stdout
+    assert "Here the word needle sits" not in result.stdout  # the second section's text
 
 
-def test_the_whole_guide_is_every_section_in_order(guide, content):
+def test_the_whole_guide_is_its_contents_then_every_section_in_order(guide, content):
     result = guide(content=content)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.index("# First steps") < result.stdout.index("# The second section")
+    out = result.stdout
+    assert out.startswith("Contents\n")
+    contents = out[: out.index("# First steps")]
+    assert re.search(r"^\s*1\s+First steps\s+python -m guide 1$", contents, re.MULTILINE)
+    assert re.search(r"^\s*2\s+The second section\s+python -m guide 2$", contents, re.MULTILINE)
+    assert out.index("# First steps") < out.index("# The second section")
+
+
+def test_each_section_ends_with_the_next_one_and_how_to_try_it(guide, content):
+    first, second = guide("1", content=content).stdout, guide("2", content=content).stdout
+    assert first.splitlines()[-2:] == [
+        "Next: 2  The second section (python -m guide 2)",
+        "Try it: python -m guide exercise 1",  # the fixture sections have no notebook
+    ]
+    assert second.splitlines()[-2] == (
+        "Next: this is the last section; the contents: python -m guide list"
+    )
+
+
+def test_a_real_section_names_its_notebook(guide):
+    out = guide("3").stdout
+    assert out.splitlines()[-2:] == [
+        "Next: 4  Using background tasks in routes (python -m guide 4)",
+        "Try it: notebooks/03-how-they-work.ipynb, python -m guide exercise 3",
+    ]
+    assert (REPO / "notebooks" / "03-how-they-work.ipynb").is_file()
 
 
 def test_an_unknown_section_exits_2_naming_the_valid_ones(guide, content):
@@ -75,22 +100,28 @@ def test_an_unknown_section_exits_2_naming_the_valid_ones(guide, content):
     assert result.stdout == ""
 
 
-def test_search_shows_each_match_with_a_line_of_context(guide, content):
+def test_search_shows_each_match_rendered_under_its_section_and_its_command(guide, content):
     result = guide("search", "NEEDLE", content=content)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "2  The second section",
-        "    A line before the match.",
-        "  > Here the word needle sits in a line.",
-        "    A line after the match.",
+        "2  The second section   python -m guide 2",
+        "    A line before the match. Here the word needle sits in a line. A line after the match.",
         "",
-        "1 match in 1 section.",
+        "1 match in prose, in 1 section.",
     ]
 
 
-def test_search_looks_inside_included_code(guide, content):
+def test_search_counts_included_code_apart_and_shows_it_as_code(guide, content):
     result = guide("search", "outside_every_region", content=content)
-    assert "  > def outside_every_region() -> str:" in result.stdout
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "2  The second section   python -m guide 2",
+        "    code",
+        "    def outside_every_region() -> str:",
+        '        return "never included by a region"',
+        "",
+        "0 matches in prose, 1 match in code, in 1 section.",
+    ]
 
 
 def test_search_without_a_match_says_so(guide, content):
@@ -134,7 +165,9 @@ def test_columns_sets_the_width(guide, content):
     assert len(panel_top) == 60
 
 
-@pytest.mark.parametrize("command", [[], ["list"], ["search"], ["tour"], ["serve"]])
+@pytest.mark.parametrize(
+    "command", [[], ["list"], ["search"], ["tour"], ["serve"], ["worker"]], ids=str
+)
 def test_help_works_for_every_command(guide, command):
     result = guide(*command, "--help")
     assert result.returncode == 0, result.stderr
@@ -143,7 +176,7 @@ def test_help_works_for_every_command(guide, command):
 
 def test_top_level_help_names_the_commands(guide):
     out = guide("--help").stdout
-    for command in ("list", "search WORD", "tour", "serve"):
+    for command in ("list", "search WORD", "tour", "exercise [N]", "check N", "serve", "worker"):
         assert f"\n  {command} " in out
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from textwrap import dedent
 
-from guide.render import DIAGRAM_TITLE
+from rich.console import Console
+
+from guide.render import DIAGRAM_TITLE, render
 
 
 def test_admonition_is_a_panel_with_its_title(rendered):
@@ -63,12 +66,45 @@ def test_tabs_are_labelled_blocks_one_after_another(rendered):
     assert "===" not in out
 
 
-def test_mermaid_diagram_is_shown_as_its_source_in_a_panel(rendered):
+def test_a_mermaid_sequence_diagram_is_drawn_not_shown_as_source(rendered):
     out = rendered("```mermaid\nsequenceDiagram\n    Client->>App: POST /register\n```\n")
+    assert "sequenceDiagram" not in out and "->>" not in out and "```" not in out
+    lines = out.splitlines()
+    assert "│ Client │" in lines[1] and "│ App │" in lines[1]
+    label = next(number for number, line in enumerate(lines) if "POST /register" in line)
+    assert lines[label + 1].strip().startswith("│─") and lines[label + 1].strip().endswith("▶│")
+
+
+def test_a_diagram_it_cannot_draw_is_shown_as_its_source_in_a_panel(rendered):
+    out = rendered("```mermaid\nflowchart LR\n    Client --> App\n```\n")
     assert out.splitlines()[0].startswith(f"╭─ {DIAGRAM_TITLE} ─")
-    assert "│ sequenceDiagram" in out
-    assert "│     Client->>App: POST /register" in out
+    assert "│ flowchart LR" in out
+    assert "│     Client --> App" in out
     assert "```" not in out
+
+
+def test_a_diagram_is_drawn_for_the_width_it_is_given():
+    source = "```mermaid\nsequenceDiagram\n    A->>B: " + "a long label " * 12 + "\n```\n"
+    for width in (60, 100):
+        console = Console(file=io.StringIO(), width=width, no_color=True, highlight=False)
+        console.print(render(source, plain=True))
+        lines = console.file.getvalue().splitlines()
+        assert max(len(line.rstrip()) for line in lines) <= width
+        assert sum("a long label" in line for line in lines) > 1  # wrapped, not cut
+
+
+def test_table_cells_are_folded_not_cut():
+    """rich's own table cut the cell "✅ the broker keeps the message" to "…keeps th…" when
+    its column came out 23 wide: the width where the line fills the cell exactly."""
+    cell = "✅ the broker keeps the message"
+    source = f"| a | b |\n|---|---|\n| {'x ' * 30}| {cell} |\n"
+    for width in range(40, 80):
+        console = Console(file=io.StringIO(), width=width, no_color=True, highlight=False)
+        console.print(render(source, plain=True))
+        out = console.file.getvalue()
+        assert "…" not in out, width
+        words = " ".join(line[line.index("x") :] for line in out.splitlines() if "x" in line)
+        assert all(word in words for word in cell.split()), width
 
 
 def test_html_comments_are_removed_except_in_code(rendered):
