@@ -137,7 +137,7 @@ def blocks(text: str, *, plain: bool = False) -> list[RenderableType]:
         line = lines[index]
         if (fence := md.fence_at(lines, index)) and not fence.indent:
             flush()
-            out.append(_code(fence))
+            out.append(_code(fence, plain))
             index = fence.end
         elif admonition := ADMONITION.match(line):
             body, index = _indented(lines, index + 1)
@@ -170,24 +170,40 @@ def _indented(lines: list[str], start: int) -> tuple[str, int]:
     return "\n".join(body), end
 
 
-def _code(fence: md.Fence) -> RenderableType:
+def _code(fence: md.Fence, plain: bool = False) -> RenderableType:
     code, language = "\n".join(fence.body), fence.language or "text"
     if language == "mermaid":
         try:
             return Diagram(code)
         except diagrams.DiagramError:
             return Panel(Text(code), title=DIAGRAM_TITLE, title_align="left", border_style="dim")
-    syntax = Syntax(
-        code.rstrip(),
-        language,
-        theme=CODE_THEME,
-        word_wrap=True,
-        padding=(0, 1),
-        highlight_lines=_line_numbers(fence.attributes.get("hl_lines", "")),
-    )
+    lines = _line_numbers(fence.attributes.get("hl_lines", ""))
+    syntax = code_block(code.rstrip(), language, plain=plain, highlight_lines=lines)
     if title := fence.attributes.get("title"):
         return Group(Text(title, style="bold"), syntax)
     return syntax
+
+
+def code_block(
+    code: str,
+    language: str,
+    *,
+    plain: bool = False,
+    highlight_lines: set[int] | None = None,
+    padding: int = 1,
+) -> RenderableType:
+    """Code, highlighted; in plain text (no colours to show) without pygments, which is
+    most of the time a piped section takes."""
+    if plain:
+        return Padding(Text(code.expandtabs(4)), (0, padding))
+    return Syntax(
+        code,
+        language,
+        theme=CODE_THEME,
+        word_wrap=True,
+        padding=(0, padding),
+        highlight_lines=highlight_lines,
+    )
 
 
 def _line_numbers(spec: str) -> set[int]:
@@ -301,6 +317,6 @@ def search_results(
 def _excerpt(block: search.Block, plain: bool) -> RenderableType:
     if not block.code:
         return _spaced(blocks(block.text, plain=plain))
-    syntax = Syntax(block.text, block.language or "text", theme=CODE_THEME, word_wrap=True)
+    syntax = code_block(block.text, block.language or "text", plain=plain, padding=0)
     label = f"code{': ' + block.title if block.title else ''}"
     return Group(Text(label, style="dim"), syntax)
