@@ -1,25 +1,32 @@
-"""What the notebooks share: quote the guide, run the demo app, show what the tasks did.
+"""What the notebooks share: quote the guide, run the demo app, show what a request's tasks did.
 
-from guide.notebook import Demo, quote
-quote(3, "Step by step")             # the guide's own words, from its single source
-demo = Demo()                        # the demo app + SMTP sink on free loopback ports
-response = demo.register("ann")      # a real HTTP call, printed with its status and time
-demo.wait_for_tasks(response)        # every task of that request finished
-demo.new_output(); demo.new_emails(1); demo.runs(status="retrying")
-demo.stop()
-celery = CeleryDemo(workers=2)       # the same, TASK_BACKEND=celery: Redis + worker processes
-celery.new_worker_output()           # what the workers printed since the last look
+from guide.notebook import Demo, Example, quote, show
+quote(3, "Step by step")              # the guide's own words, from its single source
+with Demo() as demo:                  # the demo app + SMTP sink on free loopback ports
+    response = demo.register("ann")   # a real HTTP call, printed with its status and time
+    show(response)                    # once its tasks are over: a table and a timeline
+    demo.new_output()                 # what the reader's own requests logged since the last look
+with Example("tasks_run_in_order") as app:   # one of guide/examples/ on uvicorn
+    app.call("POST", "/jobs/A"); app.new_output(wait_for="job A: notify done")
 
-All of it is the live harness (`guide.live`): the same client and cursors as the tour.
+Everything shown is the reader's: the harness's own requests (the admin it makes, the
+records it reads), the scheduler's lines and uvicorn's access lines are left out, and each
+event is shown once, as the app logged it. All of it runs on the live harness
+(`guide.live`): the same client, records and cursors as the tour and the tests.
+The exercises' checks are in `guide.notebook_exercises`.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import tempfile
 import time
-from contextlib import ExitStack
-from typing import Any
+from collections.abc import AsyncIterator, Iterable
+from contextlib import ExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Self
 
 import httpx
 
@@ -29,10 +36,16 @@ from guide.live import FAST_HASHING, Cursor, DemoClient, DemoStack, LiveServer, 
 from guide.live.celery import CeleryStack, CeleryWorkerProcess, RedisServer, celery_stack
 from guide.live.client import API, Run, elapsed_ms, new_user
 
-__all__ = ["CeleryDemo", "Demo", "elapsed_ms", "plot_timeline", "print_timeline", "quote"]
+__all__ = ["CeleryDemo", "Demo", "Example", "elapsed_ms", "quote", "show"]
 
+# The app's console format: `INFO demo_app.tasks [register-ann-3f9c0a1b] task ... started`
+APP_LINE = re.compile(r"^(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+) \[([^\]]+)\] (.*)$")
+TASK_EVENT = re.compile(r"^task (\S+) (\w+)\b")  # run_task's own lines: started, succeeded...
 UVICORN_LINE = re.compile(r"^(INFO|WARNING|ERROR):\s{2,}")
-CELERY_LINE = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+: \w+/\w+")  # [date time: INFO/MainProcess]
+CELERY_LINE = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+: \w+/[\w-]+\]")
+HARNESS = "harness"  # the tag of the harness's own requests (never shown)
+
+_current: list[Demo] = []  # the demos running now, the latest last: whom `show()` asks
 
 
 def section_text(section: int | str, heading: str | None = None) -> str:
@@ -53,15 +66,65 @@ def quote(section: int | str, heading: str | None = None) -> None:
     Console(width=100).print(render(section_text(section, heading)))
 
 
-def show_lines(lines: list[str]) -> None:
+def show_lines(lines: Iterable[str]) -> None:
     for line in lines:
         print("   │ " + line)
 
 
-class Demo:
-    """The demo app on a free 127.0.0.1 port with a fresh database and an SMTP sink."""
+def app_line(line: str) -> tuple[str, str] | None:
+    """(request id, message) of one of the app's log lines; None for anything else (a
+    task's own print, uvicorn's lines, a traceback's)."""
+    match = APP_LINE.match(line)
+    return (match[2], match[3]) if match else None
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+
+class Shown(list):
+    """What a look printed, for code to use; a notebook does not print it a second time."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+# --- the demo app ------------------------------------------------------------------------
+
+
+@dataclass
+class RunView:
+    """One task run of a request, in ms from the request's arrival, and what it logged."""
+
+    name: str
+    status: str
+    attempt: int
+    start_ms: float | None
+    end_ms: float | None
+    error: str | None
+    said: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RequestView:
+    """What `show()` shows: one request, its response and its task runs."""
+
+    request_id: str
+    method: str
+    path: str
+    status_code: int | None
+    response_ms: float | None
+    runs: list[RunView]
+
+    @property
+    def title(self) -> str:
+        return f"{self.method} {self.path} -> {self.status_code}"
+
+
+class Demo:
+    """The demo app on a free 127.0.0.1 port with a fresh database and an SMTP sink.
+
+    Use it as a context manager (`with Demo() as demo:`), or call `stop()`: each exercise's
+    check starts its own, so nothing a cell stopped is ever used again.
+    """
+
+    def __init__(self, env: dict[str, str] | None = None, *, quiet: bool = False) -> None:
         self._exit = ExitStack()
         try:
             self.stack = self._start(FAST_HASHING | (env or {}))
@@ -72,10 +135,16 @@ class Demo:
             DemoClient(self.stack, tag="cell", outputs=self._task_outputs)
         )
         self.client = self.harness.http
-        self._lines = Cursor(self.server.lines, 0)
+        self._lines = Cursor(self.server.lines, len(self.server.lines))
         self._emails = Cursor(self.mail.messages, 0)
         self._admin: dict[str, str] | None = None
-        print(f"demo app running at {self.stack.url}")
+        self._calls = itertools.count(1)
+        self.mine: set[str] = set()  # the server's ids of the reader's requests
+        self.stopped = False
+        self.quiet = quiet
+        _current.append(self)
+        if not quiet:
+            print(f"demo app running at {self.stack.url}")
 
     def _start(self, env: dict[str, str]) -> DemoStack:
         return self._exit.enter_context(demo_stack(env))
@@ -83,6 +152,12 @@ class Demo:
     def _task_outputs(self) -> list[LiveServer]:
         """Whose console shows the tasks' lines: the app's, in-process."""
         return [self.server]
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     @property
     def mail(self) -> MailSink:
@@ -92,11 +167,26 @@ class Demo:
     def server(self) -> LiveServer:
         return self.stack.server
 
+    def _alive(self) -> None:
+        if self.stopped:
+            raise RuntimeError("this demo app was stopped: start a new one with Demo()")
+
     def call(self, method: str, path: str, *, quiet: bool = False, **kwargs: Any) -> httpx.Response:
-        """One real HTTP call, printed with its status and how long the response took."""
+        """One real HTTP call, printed with its status and how long the response took.
+        `quiet=True`: the harness's own call, left out of everything shown."""
+        self._alive()
+        if quiet:
+            kwargs.setdefault("request_id", f"{HARNESS}-{next(self._calls)}")
+        else:
+            headers = dict(kwargs.pop("headers", None) or {})
+            tag = headers.pop("X-Request-ID", None)
+            kwargs["headers"] = headers
+            if tag and "request_id" not in kwargs:
+                kwargs["request_id"] = tag
         response = self.harness.call(method, path, **kwargs)
         if not quiet:
-            print(f"{method} {path} -> {response.status_code} in {elapsed_ms(response):.1f} ms")
+            self.mine.add(self.harness.request_id(response))
+            print(f"{method} {path} -> {response.status_code} in {elapsed_ms(response):.0f} ms")
         return response
 
     def register(self, username: str, *, subscribe: bool = False, **kwargs: Any) -> httpx.Response:
@@ -104,47 +194,66 @@ class Demo:
         return self.call("POST", f"{API}/auth/register", json=payload, **kwargs)
 
     def login(self, username: str, **kwargs: Any) -> dict[str, str]:
-        """Headers that carry `username`'s token."""
-        self.harness.login(username, **kwargs)
+        """Headers that carry `username`'s token (the login is the harness's, not shown)."""
+        self._alive()
+        self.harness.login(username, request_id=f"{HARNESS}-login-{next(self._calls)}")
         return {"Authorization": f"Bearer {self.harness.tokens[username]}"}
 
     def admin(self) -> dict[str, str]:
-        """Headers of an admin user (made once, with `python -m demo_app make-admin`); its
-        two requests carry the ids `admin-register` and `admin-login`, and their tasks are
-        over when this returns."""
+        """Headers of an admin user, made once (`python -m demo_app make-admin`); its
+        requests and their tasks are the harness's, over when this returns, never shown."""
         if self._admin is None:
-            registered = self.register("admin", quiet=True, request_id="admin-register")
+            self._alive()
+            registered = self.register("admin", quiet=True)
             self.stack.make_admin("admin")
-            admin = self.login("admin", request_id="admin-login")
-            self.wait_for_tasks(registered)
-            self.wait_for_tasks("admin-login")
-            self._admin = admin
+            self._admin = self.login("admin")
+            self.harness.wait_for_tasks(registered)
+            self._lines.new()  # what they logged is not the reader's
         return self._admin
 
     def new_output(self, wait_for: str | None = None, timeout: float = 10.0) -> list[str]:
-        """The app's console lines since the last look (uvicorn's own lines left out),
-        after waiting for a line matching `wait_for` if given. After `stack.restart()`,
-        the new server's lines from its first."""
+        """What the reader's requests and their tasks logged since the last look, one line
+        per event (`[request id] message`), after waiting for a line matching `wait_for`.
+        Left out: the scheduler's runs, the harness's requests, uvicorn's own lines and the
+        tasks' prints. After `stack.restart()`, the new server's lines from its first."""
         if self._lines.items is not self.server.lines:
             self._lines = Cursor(self.server.lines, 0)
         if wait_for:
             self.server.wait_for_line(wait_for, timeout, start=self._lines.position)
-        shown = [line for line in self._lines.new() if not UVICORN_LINE.match(line)]
+        shown = Shown(f"[{rid}] {text}" for rid, text in self._mine(self._lines.new()))
         show_lines(shown)
         return shown
+
+    def _mine(self, lines: Iterable[str]) -> list[tuple[str, str]]:
+        return [parsed for line in lines if (parsed := app_line(line)) and self._is_mine(parsed[0])]
+
+    def _is_mine(self, request_id: str) -> bool:
+        return request_id in self.mine
 
     def new_emails(self, count: int = 0, timeout: float = 10.0) -> list[ReceivedMail]:
         """Emails the SMTP sink received since the last look (waiting for `count` of them)."""
         self.mail.wait_for(self._emails.position + count, timeout)
-        mails = self._emails.new()
+        mails = Shown(self._emails.new())
         for mail in mails:
             print(f"📬 to={mail.to} subject={mail.subject!r}")
         return mails
 
-    def runs(self, **filters: Any) -> list[dict]:
-        """Task runs, newest first, as an admin sees them: GET /api/v1/tasks?status=&name=."""
-        path = f"{API}/tasks"
-        return self.call("GET", path, params=filters, headers=self.admin(), quiet=True).json()
+    def runs(self, **filters: Any) -> list[dict[str, Any]]:
+        """Task runs, newest first, read from the app's database (what an admin's
+        GET /api/v1/tasks lists): `runs(name=..., status=..., request=response_or_id)`."""
+        from sqlalchemy import select
+
+        from demo_app.models import TaskRun
+
+        table = TaskRun.__table__  # type: ignore[attr-defined]
+        query = select(table).order_by(table.c.queued_at.desc())
+        if (request := filters.pop("request", None)) is not None:
+            query = query.where(table.c.request_id == self.harness.request_id(request))
+        for key, value in filters.items():
+            query = query.where(table.c[key] == value)
+        with self.harness.records.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [{**row, "status": str(row["status"])} for row in rows]
 
     def wait_for_tasks(
         self, request: httpx.Response | str, timeout: float = 10.0, *, retries: bool = True
@@ -159,13 +268,227 @@ class Demo:
         _, runs = self.harness.records.of(self.harness.request_id(request))
         return runs
 
-    def timeline(self, request: httpx.Response | str) -> list[dict]:
-        self.admin()
-        return self.harness.timeline(request)
+    def request_view(self, request: httpx.Response | str) -> RequestView:
+        """The request and its runs as the app recorded them, with what each run logged."""
+        from sqlalchemy import select
+
+        from demo_app.models import RequestRecord, TaskRun
+
+        request_id = self.harness.request_id(request)
+        records = RequestRecord.__table__.c  # type: ignore[attr-defined]
+        runs = TaskRun.__table__.c  # type: ignore[attr-defined]
+        with self.harness.records.engine.connect() as conn:
+            record = (
+                conn.execute(
+                    select(RequestRecord.__table__).where(records.request_id == request_id)  # type: ignore[attr-defined]
+                )
+                .mappings()
+                .first()
+            )
+            rows = (
+                conn.execute(
+                    select(TaskRun.__table__)  # type: ignore[attr-defined]
+                    .where(runs.request_id == request_id)
+                    .order_by(runs.queued_at)  # the order added
+                )
+                .mappings()
+                .all()
+            )
+        if record is None:
+            raise LookupError(f"no request {request_id} recorded")
+        arrived = record["received_at"]
+
+        def ms(at: datetime | None) -> float | None:
+            return None if at is None else (at - arrived).total_seconds() * 1000
+
+        views = [
+            RunView(
+                name=row["name"],
+                status=str(row["status"]),
+                attempt=row["attempt"],
+                start_ms=ms(row["started_at"]),
+                end_ms=ms(row["finished_at"]),
+                error=row["error_type"],
+            )
+            for row in rows
+        ]
+        said = self._said(request_id)
+        for view in views:
+            view.said = said.get(view.name, [])
+        return RequestView(
+            request_id,
+            record["method"],
+            record["path"],
+            record["status_code"],
+            ms(record["response_sent_at"]),
+            views,
+        )
+
+    def _said(self, request_id: str) -> dict[str, list[str]]:
+        """What each task of the request logged, besides run_task's own lines, by name."""
+        said: dict[str, list[str]] = {}
+        for output in self._task_outputs():
+            running: str | None = None
+            for line in output.lines:
+                parsed = app_line(line)
+                if parsed is None or parsed[0] != request_id:
+                    continue
+                if event := TASK_EVENT.match(parsed[1]):
+                    running = event[1] if event[2] == "started" else None
+                elif running:
+                    said.setdefault(running, []).append(parsed[1])
+        return said
+
+    @asynccontextmanager
+    async def in_this_kernel(self) -> AsyncIterator[None]:
+        """This process's `demo_app` (its tasks, called by hand) pointed at the running
+        demo's database and mail server, for the block; as it was afterwards. The tasks'
+        own prints are left out: their log lines say the same."""
+        import contextlib
+        import io
+        import os
+
+        from demo_app import db
+        from demo_app.config import get_settings
+
+        keys = ("DATABASE_URL", "SMTP_HOST", "SMTP_PORT", "SECRET_KEY")
+        saved = {key: os.environ.get(key) for key in keys}
+        os.environ.update({key: self.server.env[key] for key in keys})
+        get_settings.cache_clear()
+        db.configure(get_settings().database_url)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                yield
+        finally:
+            await db.dispose()
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            get_settings.cache_clear()
+
+    def request_id(self, request: httpx.Response | str) -> str:
+        """The server's id for a request (its response, or the X-Request-ID it was sent with)."""
+        return self.harness.request_id(request)
+
+    def show(self, *requests: httpx.Response | str, chart: bool = True) -> list[RequestView]:
+        """Once their tasks are over: a table of what each request's tasks did, and one
+        timeline chart, all on one scale, in ms from each request's arrival."""
+        views = []
+        for request in requests:
+            self.wait_for_tasks(request, retries=False)
+            views.append(self.request_view(request))
+        for view in views:
+            print_view(view)
+        if chart:
+            draw(views)
+        self._looked()
+        return Shown(views)
+
+    def _looked(self) -> None:
+        """A look at everything so far: the next new_output() goes on from here."""
+        self._lines.new()
 
     def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
         self._exit.close()
-        print("demo app stopped")
+        if self in _current:
+            _current.remove(self)
+        if not self.quiet:
+            print("demo app stopped")
+
+
+def show(*requests: httpx.Response | str, chart: bool = True) -> None:
+    """`Demo.show` on the demo app that is running (the latest started)."""
+    if not _current:
+        raise RuntimeError("no demo app is running: start one with `with Demo() as demo:`")
+    _current[-1].show(*requests, chart=chart)
+
+
+def print_view(view: RequestView) -> None:
+    sent = "" if view.response_ms is None else f", response sent at {view.response_ms:.0f} ms"
+    print(f"{view.title}{sent}  [{view.request_id}]")
+    if not view.runs:
+        print("  no background tasks")
+        return
+    width = max(len(run.name) for run in view.runs)
+    print(f"  {'task':{width}}  {'status':10} {'try':>3} {'start':>6} {'end':>6}  logged")
+    for run in view.runs:
+        start = "" if run.start_ms is None else f"{run.start_ms:.0f}"
+        end = "" if run.end_ms is None else f"{run.end_ms:.0f}"
+        logged = run.said[-1:] if run.error is None else [run.error]
+        first = logged[0] if logged else ""
+        print(
+            f"  {run.name:{width}}  {run.status:10} {run.attempt:>3} {start:>6} {end:>6}  {first}"
+        )
+
+
+def draw(
+    views: list[RequestView],
+    title: str | None = None,
+    *,
+    origin: str = "request arrived (0 ms)",
+    xlabel: str = "ms after the request arrived",
+) -> None:
+    """The runs as bars, one row each, from 0 = each request's arrival, on one shared scale.
+    The legend sits below the axes; every label inside them."""
+    import matplotlib.pyplot as plt
+
+    rows = [(view, run) for view in views for run in view.runs if run.start_ms is not None]
+    if not rows:
+        return
+    ends = [run.end_ms or run.start_ms or 0 for _, run in rows]
+    ends += [view.response_ms or 0 for view in views]
+    right = max(ends) * 1.02 or 1.0
+    fig, ax = plt.subplots(figsize=(9, 1.4 + 0.42 * len(rows)))
+    colors = {"succeeded": "tab:blue", "failed": "tab:red", "dead": "tab:red"}
+    for row, (view, run) in enumerate(rows):
+        start = run.start_ms or 0.0
+        end = run.end_ms if run.end_ms is not None else right
+        color = colors.get(run.status, "tab:gray")
+        ax.barh(row, max(end - start, right * 0.004), left=start, color=color, height=0.6)
+        label = run.name if len(views) == 1 else f"{view.request_id}: {run.name}"
+        wide = len(label) * right / 75  # about how much of the axis the label takes
+        if end - start > wide * 1.1:  # inside the bar
+            x, ha, text_color = start + right * 0.01, "left", "white"
+        elif end + wide < right:  # after it
+            x, ha, text_color = end + right * 0.01, "left", "black"
+        else:  # before it
+            x, ha, text_color = start - right * 0.01, "right", "black"
+        ax.text(x, row, label, va="center", ha=ha, color=text_color, fontsize=9, clip_on=True)
+    for n, view in enumerate(views):
+        if view.response_ms is not None:
+            ax.axvline(
+                view.response_ms,
+                color="tab:orange",
+                linestyle="--",
+                label="response sent" if n == 0 else None,
+            )
+    ax.axvline(0, color="black", linewidth=1, label=origin)
+    ax.set_xlim(-right * 0.01, right)
+    ax.set_ylim(len(rows) - 0.4, -0.6)
+    ax.set_yticks([])
+    ax.set_xlabel(xlabel)
+    ax.set_title(title or (views[0].title if len(views) == 1 else "the requests' tasks"))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9)
+    fig.tight_layout()
+    display(fig)
+
+
+def display(fig: Any) -> None:
+    """Show a figure in the notebook now (not at the cell's end), then let it go."""
+    import matplotlib.pyplot as plt
+
+    try:
+        from IPython.display import display as ipython_display
+    except ImportError:  # not in a notebook
+        pass
+    else:
+        ipython_display(fig)
+    plt.close(fig)
 
 
 class CeleryDemo(Demo):
@@ -203,12 +526,25 @@ class CeleryDemo(Demo):
             self._worker_lines[worker.name] = Cursor(worker.lines, starts[0] if starts else 0)
         return self._worker_lines[worker.name]
 
-    def new_worker_output(
-        self, wait_for: str | None = None, timeout: float = 10.0, *, everything: bool = False
-    ) -> list[str]:
-        """The workers' lines since the last look, each after its worker's name, once a line
-        matching `wait_for` is there (in any worker's). The tasks' lines only: Celery's own
-        log lines too if `everything`."""
+    def _looked(self) -> None:
+        super()._looked()
+        for worker in self.workers:
+            self._cursor(worker).new()
+
+    def ran_by(self, request: httpx.Response | str) -> dict[str, str]:
+        """Which worker ran each task of the request (its last attempt), by task name."""
+        rid = re.escape(self.request_id(request))
+        done = re.compile(rf"\[{rid}\] task (\S+) (?:succeeded|failed|dead)\b")
+        return {
+            match[1]: worker.name
+            for worker in self.workers
+            for line in worker.lines
+            if (match := done.search(line))
+        }
+
+    def new_worker_output(self, wait_for: str | None = None, timeout: float = 10.0) -> list[str]:
+        """What the workers logged for the reader's requests since the last look, each line
+        after its worker's name, once a line matching `wait_for` is there (in any worker's)."""
         deadline = time.monotonic() + timeout
         while wait_for and not any(
             re.search(wait_for, line) for w in self.workers for line in self._cursor(w).peek()
@@ -216,42 +552,449 @@ class CeleryDemo(Demo):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no worker line matching {wait_for!r} after {timeout}s")
             time.sleep(0.02)
-        shown = [
-            f"{worker.name}: {line}"
+        shown = Shown(
+            f"{worker.name}: [{rid}] {text}"
             for worker in self.workers
-            for line in self._cursor(worker).new()
-            if everything or not CELERY_LINE.match(line)
-        ]
+            for rid, text in self._mine(self._cursor(worker).new())
+        )
         show_lines(shown)
         return shown
 
 
-def print_timeline(events: list[dict]) -> None:
-    """Each event with its offset from the request's arrival, as text."""
-    for event in events:
-        label = event["event"] + (f" {event['task']}" if event.get("task") else "")
-        print(f"{event['at_ms']:9.1f} ms  {label}")
+# --- the guide's small example apps ------------------------------------------------------
 
 
-def plot_timeline(events: list[dict], title: str = "One request"):
-    """A matplotlib chart: the response as a point in time, each task as a bar."""
-    import matplotlib.pyplot as plt
+class Example(LiveServer):
+    """One of guide/examples/ on uvicorn on a free 127.0.0.1 port, without the access log:
+    `Example("tasks_run_in_order", TASK_SECONDS="0.3")`. Start it with `with` or `start()`."""
 
-    tasks: dict[str, dict] = {}
-    response_ms = next(e["at_ms"] for e in events if e["event"] == "response sent")
-    for event in events:
-        if event.get("run_id"):
-            tasks.setdefault(event["run_id"], {"task": event["task"]})[event["event"]] = event
-    fig, ax = plt.subplots(figsize=(8, 1 + 0.5 * len(tasks)))
-    for row, run in enumerate(tasks.values()):
-        start = run["task started"]["at_ms"]
-        end = run["task finished"]["at_ms"]
-        ax.barh(row, end - start, left=start, color="tab:blue")
-        ax.text(end, row, f"  {run['task']}", va="center")
-    ax.axvline(response_ms, color="tab:red", linestyle="--", label="response sent")
-    ax.set_yticks([])
-    ax.set_xlabel("ms after the request arrived")
-    ax.set_title(title)
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    return fig
+    def __init__(self, name: str, *, args: list[str] | None = None, **env: str) -> None:
+        super().__init__(
+            f"guide.examples.{name}:app", env=env, args=["--no-access-log", *(args or [])]
+        )
+        self._seen = 0
+
+    def start(self, timeout: float = 20.0) -> Self:
+        super().start(timeout)
+        self._seen = len(self.lines)  # uvicorn's start-up lines are not the lesson
+        return self
+
+    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One real HTTP call, printed with its status, its JSON and how long it took."""
+        response = httpx.request(method, self.url + path, timeout=30, **kwargs)
+        print(
+            f"{method} {path} -> {response.status_code} {response.text} "
+            f"in {elapsed_ms(response):.0f} ms"
+        )
+        return response
+
+    def new_output(
+        self,
+        wait_for: str | None = None,
+        timeout: float = 10.0,
+        *,
+        show: bool = True,
+        uvicorn: bool = False,
+    ) -> list[str]:
+        """What the app printed since the last look, once a line matching `wait_for` is
+        there. Left out: traceback frames, and uvicorn's own lines unless `uvicorn`."""
+        if wait_for:
+            self.wait_for_line(wait_for, timeout, start=self._seen)
+        fresh = self.lines[self._seen :]
+        self._seen += len(fresh)
+        shown = Shown(
+            line
+            for line in fresh
+            if (uvicorn or not UVICORN_LINE.match(line))
+            and line.strip()
+            and not line.startswith((" ", "Traceback", "During handling", "The above"))
+        )
+        if show:
+            show_lines(shown)
+        return shown
+
+
+# --- the exercises -----------------------------------------------------------------------
+#
+# Each check starts what it needs, fresh (a demo app, an example server, an event loop),
+# gives the reader's answer to it, and stops it: so a check can run any number of times,
+# under "Run All" too, and never meets an object a cell before it closed. A check never
+# raises on a wrong answer; it prints an honest verdict and a hint. The solutions are in
+# notebooks/solutions/, and the test suite runs each of them through its check.
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str
+    hint: str = ""
+
+    def _ipython_display_(self) -> None:  # `check(...)` printed it already
+        pass
+
+
+class NotYet(Exception):
+    """A wrong or missing answer: the check says why, and how to get on."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+CHECKS: dict[int, Any] = {}
+
+
+def checks(number: int):
+    def register(func):
+        CHECKS[number] = func
+        return func
+
+    return register
+
+
+def check(number: int, answer: Any) -> Verdict:
+    """Run exercise `number`'s check on `answer` against freshly started servers; print
+    the verdict ("Right: ..." or "Not yet: ...", with a hint) and return it."""
+    try:
+        if answer is None:
+            raise NotYet(*MISSING[number])
+        verdict = Verdict(True, CHECKS[number](answer))
+    except NotYet as wrong:
+        verdict = Verdict(False, wrong.message, wrong.hint)
+    if verdict.passed:
+        print(f"Right: {verdict.message}")
+    else:
+        print(f"Not yet: {verdict.message}")
+        if verdict.hint:
+            print(f"Hint: {verdict.hint}")
+    return verdict
+
+
+MISSING = {
+    2: ("put your prediction, a list of task names in the order they run, in `answer`.", ""),
+    3: ("put your prediction, a number of seconds, in `answer`.", ""),
+    4: ("write `async def signup(...)` and put the function in `answer`.", ""),
+    5: ("write `def earn_high_five(demo, ann)` and put the function in `answer`.", ""),
+    6: ("put your prediction, a dict of three counts, in `answer`.", ""),
+    7: ("put your prediction, 'p50' or 'p95', in `answer`.", ""),
+    8: ("write `async def report(name)` and put the function in `answer`.", ""),
+    9: ("put the uvicorn options, a list of strings, in `answer`.", ""),
+    10: ("write `def scale(stack)` and put the function in `answer`.", ""),
+}
+
+
+def _choice(answer: Any, options: tuple[str, ...]) -> str:
+    if not isinstance(answer, str) or answer.strip().lower() not in options:
+        raise NotYet(f"`answer` should be one of {', '.join(map(repr, options))}, not {answer!r}.")
+    return answer.strip().lower()
+
+
+def _function(answer: Any, coroutine: bool | None = None) -> Any:
+    import inspect
+
+    if not callable(answer):
+        raise NotYet(f"`answer` should be a function, not {type(answer).__name__}.")
+    if coroutine is True and not inspect.iscoroutinefunction(answer):
+        raise NotYet("`answer` should be an `async def` function.")
+    return answer
+
+
+@checks(2)
+def _renaming(answer: Any) -> str:
+    if not isinstance(answer, list | tuple) or not all(isinstance(n, str) for n in answer):
+        raise NotYet(f"`answer` should be a list of task names, not {answer!r}.")
+    with Demo(quiet=True) as demo:
+        demo.register("ann", quiet=True)
+        ann = demo.login("ann")
+        item = demo.call("POST", f"{API}/items", json={"title": "x"}, headers=ann, quiet=True)
+        path = f"{API}/items/{item.json()['id']}"
+        done = demo.call("PUT", path, json={"is_completed": True}, headers=ann, quiet=True)
+        demo.wait_for_tasks(done)
+        renamed = demo.call("PUT", path, json={"title": "y"}, headers=ann, quiet=True)
+        runs = demo.wait_for_tasks(renamed)
+    ran = [run.name for run in sorted(runs, key=lambda run: run.started_at or run.queued_at)]
+    if list(answer) != ran:
+        hint = (
+            f"{len(ran)} task(s) ran. Read update_item in demo_app/api/items.py: which "
+            "add_task calls depend on what changed?"
+        )
+        raise NotYet(f"you said {list(answer)}.", hint)
+    return "renaming a completed item ran " + " → ".join(ran)
+
+
+JOB_LINE = re.compile(r"\[\s*([\d.]+)s\] job (\w+): (\w+) (started|done)")
+
+
+def job_times(lines: Iterable[str]) -> dict[tuple[str, str, str], float]:
+    """`[  1.23s] job C: resize started` lines as {(job, step, event): seconds}."""
+    return {(m[2], m[3], m[4]): float(m[1]) for line in lines if (m := JOB_LINE.search(line))}
+
+
+def show_jobs(lines: Iterable[str]) -> dict[tuple[str, str, str], float]:
+    """The example's `job X: step started/done` lines as a table and a chart, in ms from
+    the first step's start; returns the times, in seconds, by (job, step, event)."""
+    t = job_times(lines)
+    base = min(t.values())
+    views = []
+    for job in dict.fromkeys(key[0] for key in t):
+        steps = dict.fromkeys(step for j, step, _ in t if j == job)
+        runs = [
+            RunView(
+                f"{job}: {step}",
+                "succeeded" if (job, step, "done") in t else "running",
+                1,
+                (t[job, step, "started"] - base) * 1000,
+                (t[job, step, "done"] - base) * 1000 if (job, step, "done") in t else None,
+                None,
+            )
+            for step in steps
+        ]
+        views.append(RequestView(f"job {job}", "POST", f"/jobs/{job}", 200, None, runs))
+    print(f"  {'step':14} {'start':>7} {'end':>7}  (ms after the first step started)")
+    for run in (run for view in views for run in view.runs):
+        end = "" if run.end_ms is None else f"{run.end_ms:.0f}"
+        print(f"  {run.name:14} {run.start_ms:7.0f} {end:>7}")
+    first = views[0].runs[0].name
+    draw(
+        [RequestView("", "", "", None, None, [r for v in views for r in v.runs])],
+        "two requests, three steps each",
+        origin=f"{first} started (0 ms)",
+        xlabel=f"ms after {first} started",
+    )
+    return t
+
+
+@checks(3)
+def _in_order(answer: Any) -> str:
+    if isinstance(answer, bool) or not isinstance(answer, int | float):
+        raise NotYet(f"`answer` should be a number of seconds, not {answer!r}.")
+    with Example("tasks_run_in_order", TASK_SECONDS="0.5") as app:
+        for job in "CD":
+            httpx.post(f"{app.url}/jobs/{job}")
+        app.wait_for_line("job D: notify done")
+        app.wait_for_line("job C: notify done")
+        t = job_times(app.lines)
+    measured = t["D", "notify", "done"] - t["C", "resize", "started"]
+    said = f"measured {measured:.2f} s, you said {answer} s"
+    if abs(answer - measured) > 0.25 * measured:
+        hint = "within one request the steps wait for each other; do two requests?"
+        raise NotYet(said + ".", hint)
+    return said + "."
+
+
+@checks(4)
+def _signup(answer: Any) -> str:
+    import asyncio
+    import contextlib
+    import io
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi import FastAPI
+
+    signup = _function(answer, coroutine=True)
+    app = FastAPI()  # a fresh app for every check
+    try:
+        app.post("/signup/{name}")(signup)
+    except Exception as error:  # FastAPI refuses the signature
+        raise NotYet(f"FastAPI cannot mount it: {error}") from None
+
+    async def post() -> int:
+        transport = httpx.ASGITransport(app=app)  # in-process: returns once the tasks ran
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return (await client.post("/signup/zoe")).status_code
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), ThreadPoolExecutor(1) as pool:
+        try:
+            status = pool.submit(asyncio.run, post()).result()
+        except Exception as error:
+            raise NotYet(f"POST /signup/zoe raised {type(error).__name__}: {error}") from None
+    ran = printed.getvalue().splitlines()
+    if status != 200 or ran != ["zoe: welcome email sent", "zoe: audit written"]:
+        hint = "the injected BackgroundTasks is itself a BackgroundTask: pass it as background="
+        raise NotYet(f"status {status}; the tasks printed {ran}.", hint)
+    return "POST /signup/zoe ran " + ", then ".join(ran)
+
+
+@checks(5)
+def _high_five(answer: Any) -> str:
+    earn = _function(answer)
+    with Demo(quiet=True) as demo:
+        demo.register("ann", quiet=True)
+        ann = demo.login("ann")
+        try:
+            with redirect_to_nothing():
+                earn(demo, ann)
+        except Exception as error:
+            raise NotYet(f"your function raised {type(error).__name__}: {error}") from None
+        for request_id in list(demo.mine):
+            demo.wait_for_tasks(request_id)
+        items = demo.call("GET", f"{API}/items", headers=ann, quiet=True).json()
+        done = sum(item["is_completed"] for item in items)
+        badges = [m for m in demo.mail.to("ann@example.com") if "High five" in m.subject]
+    if not badges:
+        hint = "the badge counts ann's completed items: completing one item twice counts once."
+        raise NotYet(f"ann has {done} completed items and no 'High five' email.", hint)
+    return f"ann has {done} completed items; 'High five' emails: {len(badges)}."
+
+
+def redirect_to_nothing():
+    import contextlib
+    import io
+
+    return contextlib.redirect_stdout(io.StringIO())
+
+
+@checks(6)
+def _newsletter(answer: Any) -> str:
+    names = ("cat", "dee", "eve")
+    if not isinstance(answer, dict) or sorted(answer) != sorted(names):
+        raise NotYet(f"`answer` should be a dict with the keys {names}, not {answer!r}.")
+    env = {"TASK_RETRY_BASE_SECONDS": "0.3", "SCHEDULER_POLL_SECONDS": "0.2"}
+    with Demo(env, quiet=True) as demo:
+        admin = demo.admin()
+        for name in names:
+            demo.harness.wait_for_tasks(demo.register(name, subscribe=True, quiet=True))
+        demo.mail.reject.add("dee@example.com")
+        sent = demo.call(
+            "POST",
+            f"{API}/send-newsletter",
+            json={"subject": "Issue 1", "body": "Hi!"},
+            headers=admin,
+            quiet=True,
+        )
+        demo.wait_for_tasks(sent, retries=False)  # the first attempt is over
+        demo.mail.reject.discard("dee@example.com")
+        demo.wait_for_tasks(sent)  # and the retry
+        got = {
+            n: sum(m.subject == "Issue 1" for m in demo.mail.to(f"{n}@example.com")) for n in names
+        }
+    if dict(answer) != got:
+        hint = "the retry runs the whole batch again; what do the idempotency keys do?"
+        raise NotYet(f"measured {got}, you said {dict(answer)}.", hint)
+    return f"measured {got}."
+
+
+@checks(7)
+def _percentiles(answer: Any) -> str:
+    predicted = _choice(answer, ("p50", "p95"))
+    with Demo(quiet=True) as demo:
+        admin = demo.admin()
+
+        def welcome() -> dict[str, Any]:
+            stats = demo.call("GET", f"{API}/tasks/stats", headers=admin, quiet=True).json()
+            return next(s for s in stats if s["name"] == "send_welcome_email")
+
+        for name in ("ann", "bob", "cat", "dan"):
+            demo.wait_for_tasks(demo.register(name, quiet=True))
+        before = welcome()
+        demo.mail.delay = 0.5
+        demo.wait_for_tasks(demo.register("slow", quiet=True))
+        after = welcome()
+    moved = {p: after[f"{p}_ms"] - before[f"{p}_ms"] for p in ("p50", "p95")}
+    measured = max(moved, key=lambda p: moved[p])
+    said = (
+        f"one 500 ms email among {after['counts']['succeeded']} runs moved the p50 by "
+        f"{moved['p50']:.0f} ms and the p95 by {moved['p95']:.0f} ms"
+    )
+    if predicted != measured:
+        raise NotYet(said + ".", "a percentile is a rank: how far from the top is one run?")
+    return said + "."
+
+
+@checks(8)
+def _not_blocking(answer: Any) -> str:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    report = _function(answer, coroutine=True)
+
+    async def longest_stall() -> float:
+        job, stall = asyncio.create_task(report("report")), 0.0
+        while not job.done():
+            before = time.perf_counter()
+            await asyncio.sleep(0.01)
+            stall = max(stall, time.perf_counter() - before - 0.01)
+        await job
+        return stall
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(1) as pool:  # a fresh event loop, in a thread of its own
+        try:
+            stall = pool.submit(asyncio.run, longest_stall()).result()
+        except Exception as error:
+            raise NotYet(f"your task raised {type(error).__name__}: {error}") from None
+    took = time.perf_counter() - began
+    if took < 0.45:
+        raise NotYet(f"it took {took:.2f} s: keep the blocking time.sleep(0.5).")
+    if stall > 0.2:
+        hint = "the blocking call must run somewhere else than the event loop's thread."
+        raise NotYet(f"the event loop stalled for {stall * 1000:.0f} ms.", hint)
+    return f"{took:.2f} s of blocking work; the event loop never stalled over 200 ms."
+
+
+@checks(9)
+def _graceful(answer: Any) -> str:
+    import subprocess
+
+    if not isinstance(answer, list | tuple) or not all(isinstance(a, str) for a in answer):
+        raise NotYet(f"`answer` should be a list of strings, such as ['--x', '1'], not {answer!r}.")
+    app = Example("shutdown_waits", args=list(answer), TASK_SECONDS="5")
+    try:
+        app.start()
+    except RuntimeError:
+        raise NotYet(
+            f"uvicorn did not start with {list(answer)}.",
+            "`python -m uvicorn --help` lists its options.",
+        ) from None
+    try:
+        httpx.post(f"{app.url}/exports/x")
+        app.wait_for_line("export x: started")
+        began = time.perf_counter()
+        try:
+            app.terminate(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+        took = time.perf_counter() - began
+    finally:
+        app.kill()
+    cancelled = "export x: cancelled" in app.lines
+    if not cancelled or took > 3:
+        hint = "one of uvicorn's options limits how long a graceful shutdown waits."
+        raise NotYet(
+            f"the server exited {took:.1f} s after SIGTERM; the export was "
+            f"{'cancelled' if cancelled else 'not cancelled'}.",
+            hint,
+        )
+    return f"the server exited {took:.1f} s after SIGTERM; the 5 s export was cancelled."
+
+
+@checks(10)
+def _scale(answer: Any) -> str:
+    from guide.live.celery import stop_all
+
+    scale = _function(answer)
+    with redirect_to_nothing():
+        demo = CeleryDemo(workers=1)
+    try:
+        try:
+            worker = scale(demo.celery)
+        except Exception as error:
+            raise NotYet(f"your function raised {type(error).__name__}: {error}") from None
+        if getattr(worker, "process", None) is None or worker.process.poll() is not None:
+            raise NotYet(
+                "your function should return a running worker.",
+                "`help(CeleryStack)`: one of its methods starts a worker.",
+            )
+        stop_all([w for w in demo.workers if w is not worker])
+        start = len(worker.lines)
+        response = demo.register("kim", quiet=True)
+        rid = re.escape(demo.harness.request_id(response))
+        try:
+            worker.wait_for_line(rf"\[{rid}\] task send_welcome_email succeeded", 20, start=start)
+        except TimeoutError:
+            raise NotYet("with w1 stopped, your worker did not send kim's welcome email.") from None
+    finally:
+        demo.quiet = True
+        demo.stop()
+    return f"w1 stopped; {worker.name} sent kim's welcome email; the web app never stopped."
