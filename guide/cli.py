@@ -87,7 +87,9 @@ def read(argv: list[str]) -> int:
     plain = is_plain(args.plain)
     try:
         parts = [
-            Group(render_section(section, plain=plain), Text(), footer(section, sections))
+            Group(
+                render_section(section, plain=plain), Text(), footer(section, sections, parser.prog)
+            )
             for section in chosen
         ]
     except SnippetError as error:

@@ -242,24 +242,24 @@ def _tabbed(tabs: list[tuple[str, Group]]) -> Group:
     )
 
 
-def footer(section: Section, every: list[Section]) -> Text:
+def footer(section: Section, every: list[Section], prog: str = "python -m guide") -> Text:
     """`Next: 4  Title (python -m guide 4)` and `Try it: notebooks/03-....ipynb, ...`."""
     following = sections.after(section, every)
     text = Text()
     if following is None:
         text.append("Next: ", style="bold")
         text.append("this is the last section; the contents: ")
-        text.append("python -m guide list", style="bold cyan")
+        text.append(f"{prog} list", style="bold cyan")
     else:
         text.append("Next: ", style="bold")
         text.append(f"{following.number}  {following.title} (")
-        text.append(f"python -m guide {following.number}", style="bold cyan")
+        text.append(f"{prog} {following.number}", style="bold cyan")
         text.append(")")
     text.append("\nTry it: ", style="bold")
     if notebook := sections.notebook(section):
         text.append(notebook, style="cyan")
         text.append(", ")
-    text.append(f"python -m guide exercise {section.number}", style="bold cyan")
+    text.append(f"{prog} exercise {section.number}", style="bold cyan")
     return text
 
 
