@@ -368,6 +368,23 @@ class Demo:
                     os.environ[key] = value
             get_settings.cache_clear()
 
+    def recorded(self, request: httpx.Response | str, timeout: float = 10.0) -> RequestView:
+        """The request as soon as the app has recorded it (not waiting for its tasks),
+        printed: when its response left, and where each of its runs stands now."""
+        request_id = self.request_id(request)
+        deadline = time.monotonic() + timeout
+        while not self.harness.records.of(request_id)[0]:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"request {request_id} not recorded after {timeout}s")
+            time.sleep(0.01)
+        view = self.request_view(request_id)
+        runs = ", ".join(f"{run.name} {run.status}" for run in view.runs)
+        print(
+            f"recorded: {view.title}, response sent at {view.response_ms:.0f} ms; "
+            f"its tasks now: {runs}"
+        )
+        return view
+
     def request_id(self, request: httpx.Response | str) -> str:
         """The server's id for a request (its response, or the X-Request-ID it was sent with)."""
         return self.harness.request_id(request)

@@ -34,6 +34,9 @@ KEY_OUTPUTS = {
         r" +log_user_action +succeeded.*\n +process_item_completion +succeeded",
         r"send_batch_email +succeeded .*'Tasks weekly'",
         r"process_upload +succeeded",
+        # recorded at the response's last byte, before its tasks (not after them)
+        r"recorded: POST /api/v1/auth/register -> 201, response sent at \d+ ms; its tasks now: "
+        r"send_welcome_email (queued|running), log_user_action queued",
         r"'cleanup_old_data': \d",
         r"Not yet: ",
     ],
