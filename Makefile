@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 export NO_MKDOCS_2_WARNING := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install run tour read serve worker test check lint types docs docs-build notebooks bench lock clean
+.PHONY: install run tour read serve serve-postgres worker test check lint types docs docs-build notebooks bench matrix lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ read: install  ## the whole guide in the terminal
 
 serve: install  ## the demo app on 127.0.0.1:8000 (Swagger UI at /docs)
 	$(BIN)/python -m guide serve
+
+serve-postgres: install  ## the demo app on an embedded PostgreSQL (data in var/postgres)
+	$(BIN)/python -m guide.live.postgres
 
 worker: install  ## Redis (embedded if REDIS_URL is unset), a Celery worker and beat
 	$(BIN)/python -m guide worker
@@ -58,6 +61,9 @@ notebooks: install  ## open the notebooks in JupyterLab (installs it first)
 bench: install
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/endpoint_overhead.py
+
+matrix: install  ## the claims suite against eight FastAPI releases (~5 min warm): tests/claims/releases.json
+	$(BIN)/python tests/release_matrix/run.py
 
 lock:  ## re-resolve the lock files from pyproject.toml
 	$(BIN)/uv pip compile --quiet pyproject.toml --extra test -o requirements.lock --python $(BIN)/python
