@@ -32,7 +32,7 @@ serve: install  ## the demo app on 127.0.0.1:8000 (Swagger UI at /docs)
 serve-postgres: install  ## the demo app on an embedded PostgreSQL (data in var/postgres)
 	$(BIN)/python -m guide.live.postgres
 
-worker: install  ## Redis (embedded if REDIS_URL is unset), a Celery worker and beat
+worker: install  ## Redis (embedded if REDIS_URL is unset), two Celery workers and beat
 	$(BIN)/python -m guide worker
 
 test: lint types  ## lint, types, then the whole suite (real servers included)

@@ -1,4 +1,4 @@
-"""`python -m demo_app serve | make-admin USERNAME | cleanup`."""
+"""`python -m demo_app serve | migrate | make-admin USERNAME | cleanup`."""
 
 from __future__ import annotations
 
@@ -19,9 +19,20 @@ async def _with_database(coro_factory):
     from demo_app.config import get_settings
 
     db.configure(get_settings().database_url)
-    await db.create_tables()
+    await db.prepare(get_settings().migrates_at_startup)
     try:
         return await coro_factory()
+    finally:
+        await db.dispose()
+
+
+async def _migrate() -> tuple[str | None, str]:
+    from demo_app import db, migrate
+    from demo_app.config import get_settings
+
+    db.configure(get_settings().database_url)
+    try:
+        return await migrate.upgrade(db.engine())
     finally:
         await db.dispose()
 
@@ -33,6 +44,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m demo_app") -> int
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8000)
     serve_cmd.add_argument("--reload", action="store_true")
+    commands.add_parser(
+        "migrate", help="bring the database (DATABASE_URL) to the newest schema, and say so"
+    )
     admin_cmd = commands.add_parser("make-admin", help="give a registered user admin rights")
     admin_cmd.add_argument("username")
     admin_cmd.add_argument("--revoke", action="store_true", help="take admin rights away")
@@ -41,6 +55,14 @@ def main(argv: list[str] | None = None, prog: str = "python -m demo_app") -> int
 
     if args.command == "serve":
         serve(args.host, args.port, args.reload)
+        return 0
+    if args.command == "migrate":
+        before, after = asyncio.run(_migrate())
+        print(
+            f"schema: {before or 'empty'} -> {after}"
+            if before != after
+            else f"schema: {after}, current"
+        )
         return 0
     if args.command == "make-admin":
         from demo_app.admin import set_admin

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'demo_app.db'}"
+    # Migrate the schema at start-up (demo_app/migrate.py). Unset: yes, except in production,
+    # where the app checks the schema is current and `python -m demo_app migrate` migrates.
+    migrate_at_startup: bool | None = None
     # Signs the access tokens. Unset: a random key made once for this installation and kept
     # in VAR_DIR/secret_key (mode 0600), so tokens survive restarts and no one else, reading
     # this repository, can sign one. ENVIRONMENT=production requires it, of 32 bytes or more.
@@ -144,6 +147,12 @@ class Settings(BaseSettings):
             return False, True
         credentials = self.smtp_username or self.smtp_password
         return False, True if credentials and not is_loopback(self.smtp_host) else None
+
+    @property
+    def migrates_at_startup(self) -> bool:
+        if self.migrate_at_startup is None:
+            return self.environment != "production"
+        return self.migrate_at_startup
 
     @model_validator(mode="after")
     def _secret_key(self) -> Settings:

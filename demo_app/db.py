@@ -7,14 +7,11 @@ each other instead of failing with "database is locked".
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from demo_app import models  # noqa: F401  (registers the tables)
@@ -42,22 +39,24 @@ def configure(url: str) -> AsyncEngine:
     return _engine
 
 
+def sync_url(url: str) -> str:
+    """The same database for a synchronous driver (the live harness reads runs with it)."""
+    for async_driver, sync_driver in (("+aiosqlite", ""), ("+asyncpg", "+psycopg")):
+        url = url.replace(async_driver, sync_driver, 1)
+    return url
+
+
 def engine() -> AsyncEngine:
     if _engine is None:
         raise RuntimeError("database not configured: call demo_app.db.configure(url) first")
     return _engine
 
 
-async def create_tables(attempts: int = 10) -> None:
-    for attempt in range(attempts):
-        try:
-            async with engine().begin() as conn:
-                await conn.run_sync(SQLModel.metadata.create_all)
-            return
-        except OperationalError:  # another worker process is creating them right now
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(0.1 * (attempt + 1))
+async def prepare(migrate: bool = True) -> None:
+    """At start-up: migrate the schema, or (production) check it is current."""
+    from demo_app import migrate as migrations  # Alembic: loaded by the processes that start
+
+    await migrations.prepare(engine(), migrate)
 
 
 def session() -> AsyncSession:

@@ -23,7 +23,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     setup_logging(settings.log_format, settings.log_level)
     db.configure(settings.database_url)
-    await db.create_tables()
+    await db.prepare(settings.migrates_at_startup)
     # The task backend, once: in this process, or Celery (loaded now, not in a request).
     app.state.dispatch = choose_dispatch(settings)
     # In Celery mode, beat and the broker do the scheduler's jobs (tasks/celery_app.py).

@@ -10,7 +10,12 @@ server from an unmarked test fails: the fast loop cannot quietly grow slow.
 
 from __future__ import annotations
 
+import importlib.util
+import itertools
 import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +40,53 @@ def _servers_only_in_live_tests(request, monkeypatch):
         raise RuntimeError(f"{request.node.nodeid} starts {self.app}: mark it live")
 
     monkeypatch.setattr(LiveServer, "start", refuse)
+
+
+# Every demo-app, reliability and Celery test runs on both: SQLite, the embedded default (a
+# file of its own per test), and PostgreSQL (a database of its own per test or module, on
+# one embedded server per test process). `-k sqlite` or `-k postgres` picks one.
+DATABASES = ("sqlite", "postgres")
+_databases = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """An embedded PostgreSQL server (the pgserver wheel) for this test process.
+
+    Its data folder is not under pytest's temporary folder: run as root, PostgreSQL runs as
+    the `pgserver` user, and pytest resets `pytest-of-root` to mode 0700 when another test
+    process starts, locking that user out mid-start ("could not open file pg_control").
+    """
+    from guide.live.postgres import EmbeddedPostgres
+
+    installed = importlib.util.find_spec("pgserver") is not None
+    require(installed, "the pgserver wheel (an embedded PostgreSQL) is not installed")
+    with (
+        tempfile.TemporaryDirectory(prefix="guide-test-postgres-") as folder,
+        EmbeddedPostgres(Path(folder) / "data") as server,
+    ):
+        yield server
+
+
+def new_postgres_database(server) -> str:
+    return server.create_database(f"test_{os.getpid()}_{next(_databases)}")
+
+
+def _live_database(request) -> dict[str, str]:
+    if request.param == "sqlite":
+        return {}
+    return {"DATABASE_URL": new_postgres_database(request.getfixturevalue("postgres"))}
+
+
+@pytest.fixture(params=DATABASES)
+def live_database(request) -> dict[str, str]:
+    """Settings for a live demo stack of one test: {} keeps the stack's own SQLite file;
+    on postgres, the URL of a new database."""
+    return _live_database(request)
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def new_database(request) -> Callable[[], dict[str, str]]:
+    """For the stacks a module's tests share: each call, settings for one more stack (a new
+    PostgreSQL database each time; {} on sqlite, where each stack has its own file)."""
+    return lambda: _live_database(request)

@@ -101,7 +101,7 @@ def run_async(coro: Coroutine[Any, Any, Any]) -> Any:
         _loop, _loop_pid = asyncio.new_event_loop(), os.getpid()
         setup_logging(settings.log_format, settings.log_level)
         db.configure(settings.database_url)
-        _loop.run_until_complete(db.create_tables())
+        _loop.run_until_complete(db.prepare(settings.migrates_at_startup))
     return _loop.run_until_complete(coro)
 
 

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -176,13 +176,19 @@ class CeleryStack:
 
 @contextmanager
 def celery_stack(
-    redis: RedisServer, env: dict[str, str] | None = None, *, workers: int = 1, beat: bool = False
+    redis: RedisServer,
+    env: dict[str, str] | None = None,
+    *,
+    workers: int = 1,
+    beat: bool = False,
+    args: Sequence[str] = (),
 ) -> Iterator[CeleryStack]:
-    """The demo app with TASK_BACKEND=celery (see `demo_stack`), `workers` worker processes
-    named w1, w2... and optionally beat, on a Redis database of its own (so its own queue)."""
+    """The demo app with TASK_BACKEND=celery (see `demo_stack`; `args` go to its uvicorn),
+    `workers` worker processes named w1, w2... and optionally beat, on a Redis database of
+    its own (so its own queue)."""
     redis_url = redis.redis_url(next(_databases))
     env = CELERY_ENV | {"REDIS_URL": redis_url} | (env or {})
-    with demo_stack(env) as app, ExitStack() as cleanup:
+    with demo_stack(env, args=args) as app, ExitStack() as cleanup:
         stack = CeleryStack(app, redis_url)
         full_env = app.server.env
         stack.workers = [CeleryWorkerProcess(f"w{n}", env=full_env) for n in range(1, workers + 1)]

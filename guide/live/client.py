@@ -62,9 +62,9 @@ class RunRecords:
     def __init__(self, database_url: str) -> None:
         from sqlalchemy import create_engine
 
-        if not database_url.startswith("sqlite"):
-            raise ValueError(f"the harness reads SQLite databases only, not {database_url!r}")
-        self.engine = create_engine(database_url.replace("+aiosqlite", "", 1))
+        from demo_app.db import sync_url
+
+        self.engine = create_engine(sync_url(database_url))
 
     def of(self, request_id: str) -> tuple[bool, list[Run]]:
         """Whether the request's response is recorded, and its runs in the order queued."""

@@ -2,8 +2,9 @@
 (prefork, not eager mode), the demo app on uvicorn with TASK_BACKEND=celery, an SMTP sink.
 
 The stacks come from `guide.live.celery.celery_stack` (the notebooks use it too): each gets
-its own Redis database (so its own queue), its own SQLite file and short limits. Here: one
-Redis per session, with enough databases for every stack.
+its own Redis database (so its own queue), its own database (SQLite or PostgreSQL:
+tests/conftest.py) and short limits. Here: one Redis per session, with enough databases
+for every stack.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def add_runs(stack: CeleryStack, runs: list) -> None:
     """Write TaskRun rows into the stack's database with the app's own models."""
 
     async def add() -> None:
-        db.configure(f"sqlite+aiosqlite:///{stack.app.workdir / 'demo.db'}")
+        db.configure(stack.app.database_url)
         try:
             async with db.session() as session:
                 session.add_all(runs)

@@ -17,14 +17,15 @@ from demo_app.models import TaskRun, utcnow
 from guide.live import LiveServer
 from guide.live.celery import celery_stack, children
 from tests.celery.conftest import add_runs
-from tests.demo_app.test_live_reliability import admin_headers, query, register, wait_until
+from tests.demo_app.test_live_reliability import admin_headers, register, wait_until
+from tests.records import query
 
 pytestmark = pytest.mark.live
 
-RUN_OF = "SELECT status, attempt FROM task_runs WHERE name=? AND args LIKE ?"
+RUN_OF = "SELECT status, attempt FROM task_runs WHERE name=? AND CAST(args AS TEXT) LIKE ?"
 RUN_END = (
     "SELECT status, attempt, started_at FROM task_runs "
-    "WHERE name='send_welcome_email' AND args LIKE ?"
+    "WHERE name='send_welcome_email' AND CAST(args AS TEXT) LIKE ?"
 )
 SUCCEEDED = "SELECT COUNT(*) FROM task_runs WHERE name=? AND status='succeeded'"
 ENDED = ("succeeded", "dead", "failed")
@@ -38,7 +39,7 @@ def run_of(stack, name: str, username: str) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def shared(redis_server):
+def shared(redis_server, new_database):
     """Two workers and beat on one queue; cleanup every second, lost runs swept every 2 s.
     No worker is killed whole here, so the visibility timeout can be long: a message that
     comes back sooner came back another way."""
@@ -47,7 +48,7 @@ def shared(redis_server):
         "INSTANCE_STALE_AFTER_SECONDS": "2",
         "CELERY_VISIBILITY_TIMEOUT": "15",
     }
-    with celery_stack(redis_server, env, workers=2, beat=True) as stack:
+    with celery_stack(redis_server, env | new_database(), workers=2, beat=True) as stack:
         yield stack
 
 
@@ -120,9 +121,12 @@ def scheduled_retries(output: str, request_id: str) -> dict[int, datetime]:
     }
 
 
-def as_utc(moment: str) -> datetime:
-    """A datetime as SQLite gives it back (no zone; the app writes UTC)."""
-    return datetime.fromisoformat(moment).replace(tzinfo=UTC)
+def as_utc(moment: str | datetime) -> datetime:
+    """A stored moment: SQLite gives text back (no zone; the app writes UTC), PostgreSQL a
+    datetime with its zone."""
+    if isinstance(moment, str):
+        return datetime.fromisoformat(moment).replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def test_smtp_down_then_up_the_worker_retries_with_backoff_and_delivers_once(shared):
@@ -247,9 +251,9 @@ MAIL_HELD = 1.0
 
 
 @pytest.fixture(scope="module")
-def pair(redis_server):
+def pair(redis_server, new_database):
     """Two workers on their own queue. The worker-killed test comes last: it leaves one."""
-    with celery_stack(redis_server, QUICK_TAKEOVER, workers=2) as stack:
+    with celery_stack(redis_server, QUICK_TAKEOVER | new_database(), workers=2) as stack:
         yield stack
 
 
@@ -261,7 +265,7 @@ def test_500_tasks_through_2_workers_all_done_none_twice(pair):
     ]
     add_runs(pair, runs)  # the rows a request would write; then only ids go to Redis
     mine = '%"u%@example.com"%'  # these runs' stored arguments
-    done = "SELECT COUNT(*) FROM task_runs WHERE args LIKE ? AND status='succeeded'"
+    done = "SELECT COUNT(*) FROM task_runs WHERE CAST(args AS TEXT) LIKE ? AND status='succeeded'"
     with Celery(broker=pair.redis_url, set_as_current=False) as client:
         started = time.perf_counter()
         for run in runs:
@@ -273,13 +277,15 @@ def test_500_tasks_through_2_workers_all_done_none_twice(pair):
         f"celery mode: {count} tasks (welcome emails over SMTP) through 2 workers in "
         f"{elapsed:.2f} s: {count / elapsed:.0f} tasks/s (sending the ids took {sent:.2f} s)"
     )
-    attempts = "SELECT DISTINCT attempt FROM task_runs WHERE args LIKE ?"
+    attempts = "SELECT DISTINCT attempt FROM task_runs WHERE CAST(args AS TEXT) LIKE ?"
     assert query(pair.app, attempts, mine) == [(1,)]
     recipients = [m.rcpt_tos[0] for m in pair.mail.messages]
     assert len(recipients) == count and len(set(recipients)) == count
     # Each worker takes one message at a time (prefetch 1) and both stay busy: about half
     # each. A tenth is far below what scheduling can skew, and far above none.
-    by_process = "SELECT claimed_by, COUNT(*) FROM task_runs WHERE args LIKE ? GROUP BY 1"
+    by_process = (
+        "SELECT claimed_by, COUNT(*) FROM task_runs WHERE CAST(args AS TEXT) LIKE ? GROUP BY 1"
+    )
     shares = query(pair.app, by_process, mine)
     assert len(shares) == 2 and min(n for _, n in shares) > count // 10, shares
 

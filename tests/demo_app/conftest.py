@@ -1,4 +1,6 @@
-"""A fresh demo app per test: its own SQLite file, uploads folder and SMTP sink.
+"""A fresh demo app per test: its own database, uploads folder and SMTP sink.
+
+Every test runs twice, on SQLite and on PostgreSQL (`database_url`; the server: tests/conftest.py).
 
 The test client is httpx over ASGI: like every test client it returns only after the
 response's background tasks have run (and re-raises their errors), which is exactly what
@@ -17,6 +19,7 @@ from demo_app.config import get_settings
 from demo_app.mailbox import MailSink
 from demo_app.main import create_app
 from guide.live import FAST_HASHING, PASSWORD, demo_env
+from tests.conftest import DATABASES, new_postgres_database
 
 QUIET_SCHEDULER = {"SCHEDULER_ENABLED": "false"}
 
@@ -27,9 +30,18 @@ def mail():
         yield sink
 
 
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path) -> str:
+    """An empty database of this test's own."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    return new_postgres_database(request.getfixturevalue("postgres"))
+
+
 @pytest.fixture
-def env(tmp_path, mail, monkeypatch):
+def env(tmp_path, mail, monkeypatch, database_url):
     values = demo_env(tmp_path, mail.port) | FAST_HASHING | QUIET_SCHEDULER
+    values["DATABASE_URL"] = database_url
     values["ENVIRONMENT"] = "test"
     for key, value in values.items():
         monkeypatch.setenv(key, value)

@@ -8,7 +8,6 @@ and body that the schema documents. Cheap argon2 (the `env` fixture's FAST_HASHI
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 
 import pytest
@@ -25,6 +24,7 @@ from schemathesis.python import asgi
 
 from demo_app.main import create_app
 from guide.live import PASSWORD
+from tests.records import execute
 
 pytestmark = pytest.mark.live  # about 30-60 s of requests on two cores
 
@@ -58,8 +58,7 @@ def bearer(client, username: str) -> dict[str, str]:
 
 
 def make_admin(database_url: str, username: str) -> None:
-    with sqlite3.connect(database_url.split("///", 1)[1]) as connection:
-        connection.execute("UPDATE users SET is_admin = 1 WHERE username = ?", (username,))
+    execute(database_url, "UPDATE users SET is_admin = TRUE WHERE username = ?", username)
 
 
 def fuzzer(operation, role: str, headers: dict[str, str], cases: Counter[str]):

@@ -14,8 +14,8 @@ SLOW_SMTP = 1.0
 
 
 @pytest.fixture(scope="module")
-def stack():
-    with demo_stack(FAST_HASHING) as stack:
+def stack(new_database):
+    with demo_stack(FAST_HASHING | new_database()) as stack:
         yield stack
 
 

@@ -22,6 +22,7 @@ import pytest
 
 from demo_app.mailbox import MailSink
 from guide.live import FAST_HASHING, PASSWORD, DemoClient, DemoStack, LiveServer, demo_env
+from tests.records import query
 
 pytestmark = pytest.mark.live
 
@@ -47,11 +48,11 @@ class KeylessStack(DemoStack):
 
 
 @pytest.fixture(scope="module")
-def stack():
+def stack(new_database):
     """The demo app with no SECRET_KEY, run from a temporary folder, with an SMTP sink."""
     with tempfile.TemporaryDirectory(prefix="guide-findings-") as tmp, MailSink() as sink:
         workdir = Path(tmp)
-        env = demo_env(workdir, sink.port) | FAST_HASHING
+        env = demo_env(workdir, sink.port) | FAST_HASHING | new_database()
         del env["SECRET_KEY"]
         server = LiveServer(DEMO_APP, env=env, cwd=workdir)
         server.env.pop("SECRET_KEY", None)  # nor one inherited from this process
@@ -85,9 +86,8 @@ def bearer(token: str) -> dict[str, str]:
 
 def task_runs(stack) -> list[tuple[str, str | None]]:
     """Every run the app has recorded but the scheduler's own cleanup (name, request id)."""
-    with sqlite3.connect(stack.workdir / "demo.db") as conn:
-        sql = "SELECT name, request_id FROM task_runs WHERE name != 'cleanup_old_data'"
-        return conn.execute(sql).fetchall()
+    sql = "SELECT name, request_id FROM task_runs WHERE name != 'cleanup_old_data'"
+    return query(stack.server.env["DATABASE_URL"], sql)
 
 
 def assert_no_server_error(stack) -> None:
@@ -121,6 +121,7 @@ def test_finding_1_the_old_published_key_signs_nothing_and_the_app_keeps_its_own
     "path",
     [
         f"{API}/items/{10**30}",
+        f"{API}/items/{2**40}",  # past the 32-bit ids both databases store
         f"{API}/items?offset={2**63}",
         f"{API}/tasks?offset={10**30}",
     ],
@@ -188,9 +189,8 @@ def test_finding_11_usernames_are_case_insensitive(stack, client):
     assert second.status_code == 409
     assert "username" in second.json()["detail"]
     assert client.records.of(client.request_id(second))[1] == []
-    with sqlite3.connect(stack.workdir / "demo.db") as conn:
-        names = conn.execute("SELECT username FROM users WHERE lower(username) = 'alice'")
-        assert names.fetchall() == [("Alice",)]
+    sql = "SELECT username FROM users WHERE lower(username) = 'alice'"
+    assert query(stack.server.env["DATABASE_URL"], sql) == [("Alice",)]
     client.wait_for_tasks(first)
 
 

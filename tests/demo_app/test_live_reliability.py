@@ -3,7 +3,6 @@
 import asyncio
 import json
 import re
-import sqlite3
 import time
 from datetime import UTC, datetime
 
@@ -13,6 +12,7 @@ import pytest
 from guide import sections
 from guide.live import demo_stack
 from tests.demo_app.conftest import FAST_HASHING, PASSWORD
+from tests.records import query
 
 pytestmark = pytest.mark.live
 
@@ -22,11 +22,6 @@ QUICK_RECOVERY = FAST_HASHING | {
     "INSTANCE_STALE_AFTER_SECONDS": "1.5",
     "TASK_RETRY_BASE_SECONDS": "0.2",
 }
-
-
-def query(stack, sql: str, *params) -> list[tuple]:
-    with sqlite3.connect(stack.workdir / "demo.db") as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def wait_until(check, timeout: float = 30.0):
@@ -75,14 +70,14 @@ def admin_headers(stack, username: str = "admin") -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def stack():
+def stack(new_database):
     """One demo app for the tests that only add their own users and requests to it."""
-    with demo_stack(FAST_HASHING) as stack:
+    with demo_stack(FAST_HASHING | new_database()) as stack:
         yield stack
 
 
-def test_sigterm_waits_for_the_running_task():
-    with demo_stack(FAST_HASHING) as stack:
+def test_sigterm_waits_for_the_running_task(live_database):
+    with demo_stack(FAST_HASHING | live_database) as stack:
         stack.mail.delay = 1.0
         assert register(stack.url, "ann").status_code == 201
         stack.server.wait_for_line("send_welcome_email started")
@@ -96,8 +91,8 @@ def test_sigterm_waits_for_the_running_task():
         ]
 
 
-def test_after_sigkill_the_interrupted_run_completes_on_the_next_start_once():
-    with demo_stack(QUICK_RECOVERY) as stack:
+def test_after_sigkill_the_interrupted_run_completes_on_the_next_start_once(live_database):
+    with demo_stack(QUICK_RECOVERY | live_database) as stack:
         stack.mail.delay = 5.0  # the task is mid-conversation with the mail server...
         assert register(stack.url, "ann").status_code == 201
         stack.server.wait_for_line("send_welcome_email started")
@@ -132,7 +127,9 @@ def test_200_registrations_at_once_give_200_emails_and_200_audit_rows(stack):
             return [r.status_code for r in responses]
 
     # The runs of these users: those with a stored argument (username, email) "user...".
-    runs = "SELECT name, status, COUNT(*) FROM task_runs WHERE args LIKE ? GROUP BY 1, 2"
+    runs = (
+        "SELECT name, status, COUNT(*) FROM task_runs WHERE CAST(args AS TEXT) LIKE ? GROUP BY 1, 2"
+    )
     started = time.perf_counter()
     assert asyncio.run(flood(stack.url)) == [201] * 200
     # Every run of these users is over: the email of a succeeded run was sent before its
@@ -209,7 +206,7 @@ def test_health_on_a_running_server(stack):
 CLEANUP_INTERVAL = 0.25  # short, so four runs take a second; what counts is their order
 
 
-def test_with_two_workers_cleanup_never_runs_twice_at_once():
+def test_with_two_workers_cleanup_never_runs_twice_at_once(live_database):
     env = FAST_HASHING | {
         "CLEANUP_INTERVAL_SECONDS": str(CLEANUP_INTERVAL),
         "SCHEDULER_POLL_SECONDS": "0.05",
@@ -218,7 +215,7 @@ def test_with_two_workers_cleanup_never_runs_twice_at_once():
         "SELECT started_at, finished_at, claimed_by FROM task_runs WHERE name='cleanup_old_data' "
         "AND started_at IS NOT NULL AND started_at > ? ORDER BY started_at"
     )
-    with demo_stack(env, args=["--workers", "2"]) as stack:
+    with demo_stack(env | live_database, args=["--workers", "2"]) as stack:
         # Both workers' schedulers are running from here on (the second can start seconds
         # after the first on a busy machine): only the runs since then are counted.
         stack.server.wait_for_lines("Application startup complete", 2, timeout=30)

@@ -5,12 +5,11 @@ scheduler and the claim look it up.
 """
 
 import asyncio
-import sqlite3
 import time
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import create_engine, delete, select
 
 from demo_app import db
 from demo_app.config import get_settings
@@ -35,7 +34,7 @@ async def recovery_blocks_the_loop(seconds: float) -> str:
     CALLS.append("started")
     STARTED.set()
     time.sleep(seconds)  # noqa: ASYNC251  (the mistake this test is about: the loop stops)
-    await asyncio.sleep(0.5)  # still running after the loop is free again
+    await RELEASE.wait()  # still running after the loop is free again, until the test says
     CALLS.append("finished")
     return "done"
 
@@ -156,12 +155,18 @@ def stale_after_one_second(env, monkeypatch):
 
 
 def heartbeat_age(database_url: str, instance: str) -> float:
-    """Read from outside the event loop (the loop is not needed, nor awaited)."""
-    with sqlite3.connect(database_url.split("///", 1)[1]) as connection:
-        [(beaten,)] = connection.execute(
-            "SELECT heartbeat_at FROM app_instances WHERE id = ?", (instance,)
-        ).fetchall()
-    return (utcnow() - aware(datetime.fromisoformat(beaten))).total_seconds()
+    """Read with a synchronous driver: the event loop is not needed, nor awaited."""
+    engine = create_engine(db.sync_url(database_url))
+    try:
+        with engine.connect() as connection:
+            [(beaten,)] = connection.execute(
+                select(AppInstance.heartbeat_at).where(AppInstance.id == instance)
+            ).all()
+    finally:
+        engine.dispose()
+    if isinstance(beaten, str):  # SQLite keeps it as text
+        beaten = datetime.fromisoformat(beaten)
+    return (utcnow() - aware(beaten)).total_seconds()
 
 
 async def test_a_loop_blocked_longer_than_the_limit_does_not_get_its_run_run_twice(
@@ -188,6 +193,7 @@ async def test_a_loop_blocked_longer_than_the_limit_does_not_get_its_run_run_twi
         [during] = await rows(TaskRun, TaskRun.id == run.id)
         assert (during.status, during.claimed_by, during.attempt) == ("running", me, 1)
         as_other_process(me)
+        RELEASE.set()
         assert await job == "succeeded"
     finally:
         await runner.stop()

@@ -1,0 +1,97 @@
+"""The schema comes from Alembic migrations, on SQLite and PostgreSQL (issue 13).
+
+`database_url` (conftest) gives each test an empty database of its own, on each database.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
+
+from demo_app import migrate
+
+# SQLite cannot reflect expression indexes; the migration writes that one by hand.
+SQLITE_EXPRESSION_INDEX = "ignore:autogenerate skipping metadata-specified expression-based index"
+SQLITE_REFLECTION = "ignore:Skipped unsupported reflection of expression-based index"
+
+
+@pytest.fixture
+async def engine(database_url):
+    engine = create_async_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+async def tables(engine) -> set[str]:
+    async with engine.connect() as connection:
+        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+
+@pytest.mark.filterwarnings(SQLITE_EXPRESSION_INDEX, SQLITE_REFLECTION)
+async def test_the_migrations_make_exactly_the_schema_the_models_describe(engine):
+    assert await migrate.upgrade(engine) == (None, migrate.head())
+    assert await migrate.differences(engine) == []  # autogenerate: nothing to do
+    assert await tables(engine) == set(SQLModel.metadata.tables) | {"alembic_version"}
+
+
+async def test_migrating_again_changes_nothing(engine):
+    await migrate.upgrade(engine)
+    assert await migrate.upgrade(engine) == (migrate.head(), migrate.head())
+
+
+def test_two_processes_migrating_at_once_both_end_at_head(env):
+    """Two web processes starting together (uvicorn --workers 2): one migrates, the other
+    waits (PostgreSQL's advisory lock) or retries (SQLite's write lock) and finds it done."""
+    command = [sys.executable, "-m", "demo_app", "migrate"]
+    both = [
+        subprocess.Popen(
+            command, env=os.environ | env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [process.communicate(timeout=60) for process in both]
+    assert [process.returncode for process in both] == [0, 0], outputs
+    said = sorted(out.strip() for out, _ in outputs)
+    head = migrate.head()
+    assert said in (
+        [f"schema: {head}, current", f"schema: empty -> {head}"],  # one waited for the other
+        [f"schema: empty -> {head}"] * 2,  # both found it empty; the second's upgrade was a no-op
+    )
+
+
+@pytest.mark.filterwarnings(SQLITE_EXPRESSION_INDEX, SQLITE_REFLECTION)
+async def test_a_database_made_by_create_all_before_migrations_is_taken_over(engine):
+    async with engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.create_all)
+    assert await migrate.current(engine) is None
+    assert await migrate.upgrade(engine) == (None, migrate.head())
+    assert await migrate.differences(engine) == []
+
+
+async def test_production_refuses_a_schema_that_is_behind_and_says_what_to_run(engine):
+    with pytest.raises(migrate.SchemaBehind, match="python -m demo_app migrate"):
+        await migrate.prepare(engine, migrate=False)
+    await migrate.upgrade(engine)
+    await migrate.prepare(engine, migrate=False)  # current: starts
+
+
+def test_python_m_demo_app_migrate_says_what_it_did(env):
+    def run() -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "demo_app", "migrate"],
+            env=os.environ | env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert run() == f"schema: empty -> {migrate.head()}"
+    assert run() == f"schema: {migrate.head()}, current"
