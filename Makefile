@@ -62,7 +62,7 @@ bench: install
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/endpoint_overhead.py
 
-matrix: install  ## the claims suite against eight FastAPI releases (~5 min warm): tests/claims/releases.json
+matrix: install  ## the claims suite on eight FastAPI releases (~9 min; by hand, not in CI): tests/claims/releases.json
 	$(BIN)/python tests/release_matrix/run.py
 
 lock:  ## re-resolve the lock files from pyproject.toml
