@@ -13,7 +13,7 @@ Everything shown is the reader's: the harness's own requests (the admin it makes
 records it reads), the scheduler's lines and uvicorn's access lines are left out, and each
 event is shown once, as the app logged it. All of it runs on the live harness
 (`guide.live`): the same client, records and cursors as the tour and the tests.
-The exercises' checks are in `guide.notebook_exercises`.
+The exercises, shared with the terminal, are `guide.exercises`.
 """
 
 from __future__ import annotations
@@ -631,112 +631,7 @@ class Example(LiveServer):
         return shown
 
 
-# --- the exercises -----------------------------------------------------------------------
-#
-# Each check starts what it needs, fresh (a demo app, an example server, an event loop),
-# gives the reader's answer to it, and stops it: so a check can run any number of times,
-# under "Run All" too, and never meets an object a cell before it closed. A check never
-# raises on a wrong answer; it prints an honest verdict and a hint. The solutions are in
-# notebooks/solutions/, and the test suite runs each of them through its check.
-
-
-@dataclass(frozen=True)
-class Verdict:
-    passed: bool
-    message: str
-    hint: str = ""
-
-    def _ipython_display_(self) -> None:  # `check(...)` printed it already
-        pass
-
-
-class NotYet(Exception):
-    """A wrong or missing answer: the check says why, and how to get on."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message, self.hint = message, hint
-
-
-CHECKS: dict[int, Any] = {}
-
-
-def checks(number: int):
-    def register(func):
-        CHECKS[number] = func
-        return func
-
-    return register
-
-
-def check(number: int, answer: Any) -> Verdict:
-    """Run exercise `number`'s check on `answer` against freshly started servers; print
-    the verdict ("Right: ..." or "Not yet: ...", with a hint) and return it."""
-    try:
-        if answer is None:
-            raise NotYet(*MISSING[number])
-        verdict = Verdict(True, CHECKS[number](answer))
-    except NotYet as wrong:
-        verdict = Verdict(False, wrong.message, wrong.hint)
-    if verdict.passed:
-        print(f"Right: {verdict.message}")
-    else:
-        print(f"Not yet: {verdict.message}")
-        if verdict.hint:
-            print(f"Hint: {verdict.hint}")
-    return verdict
-
-
-MISSING = {
-    2: ("put your prediction, a list of task names in the order they run, in `answer`.", ""),
-    3: ("put your prediction, a number of seconds, in `answer`.", ""),
-    4: ("write `async def signup(...)` and put the function in `answer`.", ""),
-    5: ("write `def earn_high_five(demo, ann)` and put the function in `answer`.", ""),
-    6: ("put your prediction, a dict of three counts, in `answer`.", ""),
-    7: ("put your prediction, 'p50' or 'p95', in `answer`.", ""),
-    8: ("write `async def report(name)` and put the function in `answer`.", ""),
-    9: ("put the uvicorn options, a list of strings, in `answer`.", ""),
-    10: ("write `def scale(stack)` and put the function in `answer`.", ""),
-}
-
-
-def _choice(answer: Any, options: tuple[str, ...]) -> str:
-    if not isinstance(answer, str) or answer.strip().lower() not in options:
-        raise NotYet(f"`answer` should be one of {', '.join(map(repr, options))}, not {answer!r}.")
-    return answer.strip().lower()
-
-
-def _function(answer: Any, coroutine: bool | None = None) -> Any:
-    import inspect
-
-    if not callable(answer):
-        raise NotYet(f"`answer` should be a function, not {type(answer).__name__}.")
-    if coroutine is True and not inspect.iscoroutinefunction(answer):
-        raise NotYet("`answer` should be an `async def` function.")
-    return answer
-
-
-@checks(2)
-def _renaming(answer: Any) -> str:
-    if not isinstance(answer, list | tuple) or not all(isinstance(n, str) for n in answer):
-        raise NotYet(f"`answer` should be a list of task names, not {answer!r}.")
-    with Demo(quiet=True) as demo:
-        demo.register("ann", quiet=True)
-        ann = demo.login("ann")
-        item = demo.call("POST", f"{API}/items", json={"title": "x"}, headers=ann, quiet=True)
-        path = f"{API}/items/{item.json()['id']}"
-        done = demo.call("PUT", path, json={"is_completed": True}, headers=ann, quiet=True)
-        demo.wait_for_tasks(done)
-        renamed = demo.call("PUT", path, json={"title": "y"}, headers=ann, quiet=True)
-        runs = demo.wait_for_tasks(renamed)
-    ran = [run.name for run in sorted(runs, key=lambda run: run.started_at or run.queued_at)]
-    if list(answer) != ran:
-        hint = (
-            f"{len(ran)} task(s) ran. Read update_item in demo_app/api/items.py: which "
-            "add_task calls depend on what changed?"
-        )
-        raise NotYet(f"you said {list(answer)}.", hint)
-    return "renaming a completed item ran " + " → ".join(ran)
+# --- the example apps' job lines (tasks_run_in_order) ------------------------------
 
 
 JOB_LINE = re.compile(r"\[\s*([\d.]+)s\] job (\w+): (\w+) (started|done)")
@@ -781,237 +676,27 @@ def show_jobs(lines: Iterable[str]) -> dict[tuple[str, str, str], float]:
     return t
 
 
-@checks(3)
-def _in_order(answer: Any) -> str:
-    if isinstance(answer, bool) or not isinstance(answer, int | float):
-        raise NotYet(f"`answer` should be a number of seconds, not {answer!r}.")
-    with Example("tasks_run_in_order", TASK_SECONDS="0.5") as app:
-        for job in "CD":
-            httpx.post(f"{app.url}/jobs/{job}")
-        app.wait_for_line("job D: notify done")
-        app.wait_for_line("job C: notify done")
-        t = job_times(app.lines)
-    measured = t["D", "notify", "done"] - t["C", "resize", "started"]
-    said = f"measured {measured:.2f} s, you said {answer} s"
-    if abs(answer - measured) > 0.25 * measured:
-        hint = "within one request the steps wait for each other; do two requests?"
-        raise NotYet(said + ".", hint)
-    return said + "."
+# --- threads ------------------------------------------------------------------------------
 
 
-@checks(4)
-def _signup(answer: Any) -> str:
+async def tokens_taken(to_thread: Any) -> int:
+    """How many of AnyIO's default thread tokens (the limiter that FastAPI's def tasks, def
+    endpoints and def dependencies share) `await to_thread(func)` holds while func runs."""
     import asyncio
-    import contextlib
-    import io
-    from concurrent.futures import ThreadPoolExecutor
+    import threading
 
-    from fastapi import FastAPI
+    import anyio.to_thread
 
-    signup = _function(answer, coroutine=True)
-    app = FastAPI()  # a fresh app for every check
-    try:
-        app.post("/signup/{name}")(signup)
-    except Exception as error:  # FastAPI refuses the signature
-        raise NotYet(f"FastAPI cannot mount it: {error}") from None
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    loop, started, release = asyncio.get_running_loop(), asyncio.Event(), threading.Event()
 
-    async def post() -> int:
-        transport = httpx.ASGITransport(app=app)  # in-process: returns once the tasks ran
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            return (await client.post("/signup/zoe")).status_code
+    def blocking() -> None:
+        loop.call_soon_threadsafe(started.set)
+        release.wait(10)
 
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed), ThreadPoolExecutor(1) as pool:
-        try:
-            status = pool.submit(asyncio.run, post()).result()
-        except Exception as error:
-            raise NotYet(f"POST /signup/zoe raised {type(error).__name__}: {error}") from None
-    ran = printed.getvalue().splitlines()
-    if status != 200 or ran != ["zoe: welcome email sent", "zoe: audit written"]:
-        hint = "the injected BackgroundTasks is itself a BackgroundTask: pass it as background="
-        raise NotYet(f"status {status}; the tasks printed {ran}.", hint)
-    return "POST /signup/zoe ran " + ", then ".join(ran)
-
-
-@checks(5)
-def _high_five(answer: Any) -> str:
-    earn = _function(answer)
-    with Demo(quiet=True) as demo:
-        demo.register("ann", quiet=True)
-        ann = demo.login("ann")
-        try:
-            with redirect_to_nothing():
-                earn(demo, ann)
-        except Exception as error:
-            raise NotYet(f"your function raised {type(error).__name__}: {error}") from None
-        for request_id in list(demo.mine):
-            demo.wait_for_tasks(request_id)
-        items = demo.call("GET", f"{API}/items", headers=ann, quiet=True).json()
-        done = sum(item["is_completed"] for item in items)
-        badges = [m for m in demo.mail.to("ann@example.com") if "High five" in m.subject]
-    if not badges:
-        hint = "the badge counts ann's completed items: completing one item twice counts once."
-        raise NotYet(f"ann has {done} completed items and no 'High five' email.", hint)
-    return f"ann has {done} completed items; 'High five' emails: {len(badges)}."
-
-
-def redirect_to_nothing():
-    import contextlib
-    import io
-
-    return contextlib.redirect_stdout(io.StringIO())
-
-
-@checks(6)
-def _newsletter(answer: Any) -> str:
-    names = ("cat", "dee", "eve")
-    if not isinstance(answer, dict) or sorted(answer) != sorted(names):
-        raise NotYet(f"`answer` should be a dict with the keys {names}, not {answer!r}.")
-    env = {"TASK_RETRY_BASE_SECONDS": "0.3", "SCHEDULER_POLL_SECONDS": "0.2"}
-    with Demo(env, quiet=True) as demo:
-        admin = demo.admin()
-        for name in names:
-            demo.harness.wait_for_tasks(demo.register(name, subscribe=True, quiet=True))
-        demo.mail.reject.add("dee@example.com")
-        sent = demo.call(
-            "POST",
-            f"{API}/send-newsletter",
-            json={"subject": "Issue 1", "body": "Hi!"},
-            headers=admin,
-            quiet=True,
-        )
-        demo.wait_for_tasks(sent, retries=False)  # the first attempt is over
-        demo.mail.reject.discard("dee@example.com")
-        demo.wait_for_tasks(sent)  # and the retry
-        got = {
-            n: sum(m.subject == "Issue 1" for m in demo.mail.to(f"{n}@example.com")) for n in names
-        }
-    if dict(answer) != got:
-        hint = "the retry runs the whole batch again; what do the idempotency keys do?"
-        raise NotYet(f"measured {got}, you said {dict(answer)}.", hint)
-    return f"measured {got}."
-
-
-@checks(7)
-def _percentiles(answer: Any) -> str:
-    predicted = _choice(answer, ("p50", "p95"))
-    with Demo(quiet=True) as demo:
-        admin = demo.admin()
-
-        def welcome() -> dict[str, Any]:
-            stats = demo.call("GET", f"{API}/tasks/stats", headers=admin, quiet=True).json()
-            return next(s for s in stats if s["name"] == "send_welcome_email")
-
-        for name in ("ann", "bob", "cat", "dan"):
-            demo.wait_for_tasks(demo.register(name, quiet=True))
-        before = welcome()
-        demo.mail.delay = 0.5
-        demo.wait_for_tasks(demo.register("slow", quiet=True))
-        after = welcome()
-    moved = {p: after[f"{p}_ms"] - before[f"{p}_ms"] for p in ("p50", "p95")}
-    measured = max(moved, key=lambda p: moved[p])
-    said = (
-        f"one 500 ms email among {after['counts']['succeeded']} runs moved the p50 by "
-        f"{moved['p50']:.0f} ms and the p95 by {moved['p95']:.0f} ms"
-    )
-    if predicted != measured:
-        raise NotYet(said + ".", "a percentile is a rank: how far from the top is one run?")
-    return said + "."
-
-
-@checks(8)
-def _not_blocking(answer: Any) -> str:
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    report = _function(answer, coroutine=True)
-
-    async def longest_stall() -> float:
-        job, stall = asyncio.create_task(report("report")), 0.0
-        while not job.done():
-            before = time.perf_counter()
-            await asyncio.sleep(0.01)
-            stall = max(stall, time.perf_counter() - before - 0.01)
-        await job
-        return stall
-
-    began = time.perf_counter()
-    with ThreadPoolExecutor(1) as pool:  # a fresh event loop, in a thread of its own
-        try:
-            stall = pool.submit(asyncio.run, longest_stall()).result()
-        except Exception as error:
-            raise NotYet(f"your task raised {type(error).__name__}: {error}") from None
-    took = time.perf_counter() - began
-    if took < 0.45:
-        raise NotYet(f"it took {took:.2f} s: keep the blocking time.sleep(0.5).")
-    if stall > 0.2:
-        hint = "the blocking call must run somewhere else than the event loop's thread."
-        raise NotYet(f"the event loop stalled for {stall * 1000:.0f} ms.", hint)
-    return f"{took:.2f} s of blocking work; the event loop never stalled over 200 ms."
-
-
-@checks(9)
-def _graceful(answer: Any) -> str:
-    import subprocess
-
-    if not isinstance(answer, list | tuple) or not all(isinstance(a, str) for a in answer):
-        raise NotYet(f"`answer` should be a list of strings, such as ['--x', '1'], not {answer!r}.")
-    app = Example("shutdown_waits", args=list(answer), TASK_SECONDS="5")
-    try:
-        app.start()
-    except RuntimeError:
-        raise NotYet(
-            f"uvicorn did not start with {list(answer)}.",
-            "`python -m uvicorn --help` lists its options.",
-        ) from None
-    try:
-        httpx.post(f"{app.url}/exports/x")
-        app.wait_for_line("export x: started")
-        began = time.perf_counter()
-        try:
-            app.terminate(timeout=15)
-        except subprocess.TimeoutExpired:
-            pass
-        took = time.perf_counter() - began
-    finally:
-        app.kill()
-    cancelled = "export x: cancelled" in app.lines
-    if not cancelled or took > 3:
-        hint = "one of uvicorn's options limits how long a graceful shutdown waits."
-        raise NotYet(
-            f"the server exited {took:.1f} s after SIGTERM; the export was "
-            f"{'cancelled' if cancelled else 'not cancelled'}.",
-            hint,
-        )
-    return f"the server exited {took:.1f} s after SIGTERM; the 5 s export was cancelled."
-
-
-@checks(10)
-def _scale(answer: Any) -> str:
-    from guide.live.celery import stop_all
-
-    scale = _function(answer)
-    with redirect_to_nothing():
-        demo = CeleryDemo(workers=1)
-    try:
-        try:
-            worker = scale(demo.celery)
-        except Exception as error:
-            raise NotYet(f"your function raised {type(error).__name__}: {error}") from None
-        if getattr(worker, "process", None) is None or worker.process.poll() is not None:
-            raise NotYet(
-                "your function should return a running worker.",
-                "`help(CeleryStack)`: one of its methods starts a worker.",
-            )
-        stop_all([w for w in demo.workers if w is not worker])
-        start = len(worker.lines)
-        response = demo.register("kim", quiet=True)
-        rid = re.escape(demo.harness.request_id(response))
-        try:
-            worker.wait_for_line(rf"\[{rid}\] task send_welcome_email succeeded", 20, start=start)
-        except TimeoutError:
-            raise NotYet("with w1 stopped, your worker did not send kim's welcome email.") from None
-    finally:
-        demo.quiet = True
-        demo.stop()
-    return f"w1 stopped; {worker.name} sent kim's welcome email; the web app never stopped."
+    job = asyncio.ensure_future(to_thread(blocking))
+    await started.wait()  # the function runs in its thread now
+    taken = int(limiter.borrowed_tokens)
+    release.set()
+    await job
+    return taken
