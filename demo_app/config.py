@@ -48,7 +48,10 @@ class Settings(BaseSettings):
     # host); starttls: required; ssl: TLS from the first byte (port 465); none: plaintext,
     # refused with credentials unless the host is this machine. (Replaces SMTP_STARTTLS.)
     smtp_tls: Literal["auto", "starttls", "ssl", "none"] = "auto"
-    smtp_timeout_seconds: float = 10.0
+    smtp_timeout_seconds: float = 10.0  # each SMTP command
+    # One email's whole conversation. Also how long an unsent email's claim protects a send
+    # that may still be in flight: an attempt that finds one younger waits until then.
+    smtp_send_limit_seconds: float = 30.0
     mail_from: str = "Guide Demo <noreply@guide.example>"
 
     # Argon2 cost: the defaults are for real passwords; tests lower them to run fast.

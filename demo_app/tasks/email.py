@@ -8,10 +8,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import aiosmtplib
+import anyio
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +23,7 @@ from demo_app import db
 from demo_app.config import get_settings
 from demo_app.context import current_run_id
 from demo_app.models import EmailDelivery, utcnow
+from demo_app.tasks.runs import RetryLater
 
 log = logging.getLogger("demo_app.email")
 
@@ -48,10 +51,13 @@ def build_message(to: str, template: str, context: dict, key: str) -> EmailMessa
 async def claim(key: str, to: str, subject: str) -> bool:
     """Take `key` for the running task run. False if it was sent, or another run has it.
 
-    A claim left by an earlier attempt of the same run (one that died or failed mid-send)
-    is taken over: the run's own claim in `run_task` means that attempt is over.
+    A claim left by an earlier attempt of the same run is taken over only once a send it
+    started must be over (SMTP_SEND_LIMIT_SECONDS after it claimed): that attempt may be
+    dead, or alive in a process recovery took for gone, still talking to the mail server.
+    Before then this attempt raises RetryLater, and the run is retried when the claim ends.
     """
     me = current_run_id() or uuid.uuid4().hex  # called outside a run: a one-off owner
+    now = utcnow()
     async with db.session() as session:
         session.add(EmailDelivery(idempotency_key=key, recipient=to, subject=subject, run_id=me))
         try:
@@ -59,14 +65,29 @@ async def claim(key: str, to: str, subject: str) -> bool:
             return True
         except IntegrityError:
             await session.rollback()
-        mine = await session.exec(
+        found = (
+            await session.exec(select(EmailDelivery).where(EmailDelivery.idempotency_key == key))
+        ).one()
+        if found.sent_at is not None or found.run_id != me:
+            return False
+        limit = timedelta(seconds=get_settings().smtp_send_limit_seconds)
+        expires = as_utc(found.claimed_at) + limit
+        if now < expires:
+            raise RetryLater(expires, f"email {key}: an earlier attempt may still be sending it")
+        taken = await session.exec(  # one taker: the first moves claimed_at past the cutoff
             update(EmailDelivery)
             .where(col(EmailDelivery.idempotency_key) == key)
             .where(col(EmailDelivery.run_id) == me, col(EmailDelivery.sent_at).is_(None))
-            .values(claimed_at=utcnow())
+            .where(col(EmailDelivery.claimed_at) <= now - limit)
+            .values(claimed_at=now)
         )
         await session.commit()
-        return mine.rowcount == 1
+        return taken.rowcount == 1
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite gives stored moments back without their zone (the app writes UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def finish(key: str, sent: bool) -> None:
@@ -90,6 +111,11 @@ async def deliver(message: EmailMessage) -> None:
         print("   " + text.replace("\n", "\n   "))
         return
     use_tls, start_tls = settings.smtp_tls_options  # SMTP_TLS; default: STARTTLS if offered
+    with anyio.fail_after(settings.smtp_send_limit_seconds):  # the claim's length counts on it
+        await _send(message, settings, use_tls, start_tls)
+
+
+async def _send(message: EmailMessage, settings, use_tls, start_tls) -> None:
     await aiosmtplib.send(
         message,
         hostname=settings.smtp_host,

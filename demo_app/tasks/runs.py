@@ -18,7 +18,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache, partial
 from typing import Any
 
@@ -59,6 +59,15 @@ def _instance_id(pid: int) -> str:
 
 class NoRetry(ValueError):
     """Raised by a task when trying again cannot help (bad input): the run is `failed`."""
+
+
+class RetryLater(Exception):
+    """Raised by a task that must not go on yet: the run is retried at `at`, whatever
+    attempt this was (the wait is not the task failing)."""
+
+    def __init__(self, at: datetime, why: str) -> None:
+        super().__init__(why)
+        self.at = at
 
 
 def task(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -168,6 +177,8 @@ def record_failure(run: TaskRun, exc: Exception) -> None:
     run.error_traceback = traceback.format_exc()
     if isinstance(exc, NoRetry):
         run.status = RunStatus.FAILED
+    elif isinstance(exc, RetryLater):
+        run.status, run.next_attempt_at = RunStatus.RETRYING, exc.at
     elif run.attempt < get_settings().task_max_attempts:
         run.status, run.next_attempt_at = RunStatus.RETRYING, utcnow() + backoff(run.attempt)
     else:
