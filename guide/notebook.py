@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import re
 import tempfile
+import textwrap
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import ExitStack, asynccontextmanager
@@ -43,6 +44,7 @@ APP_LINE = re.compile(r"^(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+) \[([^\]]+)\
 TASK_EVENT = re.compile(r"^task (\S+) (\w+)\b")  # run_task's own lines: started, succeeded...
 UVICORN_LINE = re.compile(r"^(INFO|WARNING|ERROR):\s{2,}")
 CELERY_LINE = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+: \w+/[\w-]+\]")
+TABLE_WIDTH = 100  # characters: what a notebook's and the docs site's code blocks show
 HARNESS = "harness"  # the tag of the harness's own requests (never shown)
 
 _current: list[Demo] = []  # the demos running now, the latest last: whom `show()` asks
@@ -436,11 +438,9 @@ def print_view(view: RequestView) -> None:
     for run in view.runs:
         start = "" if run.start_ms is None else f"{run.start_ms:.0f}"
         end = "" if run.end_ms is None else f"{run.end_ms:.0f}"
-        logged = run.said[-1:] if run.error is None else [run.error]
-        first = logged[0] if logged else ""
-        print(
-            f"  {run.name:{width}}  {run.status:10} {run.attempt:>3} {start:>6} {end:>6}  {first}"
-        )
+        logged = (run.said[-1] if run.said else "") if run.error is None else run.error
+        row = f"  {run.name:{width}}  {run.status:10} {run.attempt:>3} {start:>6} {end:>6}  "
+        print(row + textwrap.shorten(logged, max(20, TABLE_WIDTH - len(row)), placeholder="…"))
 
 
 def draw(
