@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from demo_app import db
-from demo_app.api import api_router, uploads
+from demo_app.api import api_router, dashboard, events, uploads
 from demo_app.api.health import router as health_router
 from demo_app.config import get_settings
 from demo_app.logs import setup_logging
@@ -31,7 +31,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.scheduler = Scheduler() if settings.scheduler_enabled and inprocess else None
     if app.state.scheduler:
         await app.state.scheduler.start()
-    yield
+    with events.end_streams_on_exit():  # open event streams must not hold up a stop
+        yield
     if app.state.scheduler:
         await app.state.scheduler.stop()
     await db.dispose()
@@ -65,6 +66,7 @@ def create_app() -> FastAPI:
         max_body_size=settings.max_upload_bytes + uploads.MULTIPART_OVERHEAD,
     )
     app.include_router(health_router)
+    app.include_router(dashboard.router)
     return app
 
 

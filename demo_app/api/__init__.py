@@ -3,8 +3,8 @@ body limit)."""
 
 from fastapi import APIRouter
 
-from demo_app.api import auth, items, newsletter, tasks, users
+from demo_app.api import auth, events, items, newsletter, tasks, users
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (auth, users, items, newsletter, tasks):
+for module in (auth, users, items, newsletter, tasks, events):
     api_router.include_router(module.router)

@@ -32,7 +32,17 @@ def main(argv: list[str] | None = None) -> int:
         "--auto", action="store_true", help="do not wait for Enter between the steps"
     )
     parser.add_argument("--fast", action="store_true", help=argparse.SUPPRESS)  # the old name
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="open the live dashboard instead, with a switch for the mail server",
+    )
     args = parser.parse_args(argv)
+    if args.browser:
+        from guide.tour.browser import main as dashboard
+
+        print("Starting the demo app and its dashboard...", flush=True)
+        return dashboard()
     began = time.perf_counter()
     # At once, before the imports and the servers, which take a few seconds.
     print("Starting the demo app, a temporary database and a local mail server...", flush=True)

@@ -1,0 +1,114 @@
+"""`python -m guide tour --browser`: the demo app's live dashboard, with a mail switch.
+
+The same demo app as the tour (uvicorn in a child process, a temporary SQLite database, the
+tour's quick retries), served by `dashboard_app()`: the demo app plus a local mail
+server that runs in the app's own process, so the dashboard can stop and start it
+(`PUT /api/v1/dashboard/mail`, admins only) and the reader can watch a send fail, retry and
+go through once the server is back.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import webbrowser
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from pydantic import BaseModel
+
+from demo_app.deps import AdminUser
+from demo_app.mailbox import MailSink, free_port, print_mail
+from guide.live import PASSWORD, LiveServer, demo_env
+
+BROWSER_APP = "guide.tour.browser:dashboard_app"
+ADMIN = "admin"
+
+
+class MailState(BaseModel):
+    running: bool
+
+
+router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
+
+
+@router.get("/mail", response_model=MailState)
+async def mail_state(admin: AdminUser, request: Request) -> MailState:
+    return MailState(running=request.app.state.mail_sink.running)
+
+
+@router.put("/mail", response_model=MailState)
+async def switch_mail(state: MailState, admin: AdminUser, request: Request) -> MailState:
+    sink: MailSink = request.app.state.mail_sink
+    if state.running and not sink.running:
+        sink.start()
+        print(f"mail server started on 127.0.0.1:{sink.port}", flush=True)
+    elif not state.running and sink.running:
+        sink.stop()
+        print(f"mail server stopped: 127.0.0.1:{sink.port} refuses connections", flush=True)
+    return MailState(running=sink.running)
+
+
+def with_mail_switch(app: FastAPI) -> FastAPI:
+    """The app, with a mail server on its SMTP_PORT that lives and dies with it."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with MailSink(port=int(os.environ["SMTP_PORT"]), on_message=print_mail) as sink:
+            app.state.mail_sink = sink
+            async with inner(app):
+                yield
+
+    app.router.lifespan_context = lifespan
+    app.state.mail_switch = True  # the dashboard shows the switch
+    app.include_router(router)
+    return app
+
+
+def dashboard_app() -> FastAPI:
+    """`uvicorn --factory guide.tour.browser:dashboard_app`."""
+    from demo_app.main import create_app
+
+    return with_mail_switch(create_app())
+
+
+@contextmanager
+def browser_stack(env: Mapping[str, str] | None = None) -> Iterator[LiveServer]:
+    """The dashboard's demo app on a free port, with a temporary database and an admin."""
+    from guide.tour.run import TOUR_ENV
+
+    with tempfile.TemporaryDirectory(prefix="guide-dashboard-") as tmp:
+        values = demo_env(Path(tmp), free_port()) | TOUR_ENV | dict(env or {})
+        server = LiveServer(BROWSER_APP, env=values, args=["--factory"])
+        with server:
+            register_admin(server)
+            yield server
+
+
+def register_admin(server: LiveServer) -> None:
+    import httpx
+
+    from guide.live.client import new_user
+
+    httpx.post(f"{server.url}/api/v1/auth/register", json=new_user(ADMIN)).raise_for_status()
+    make_admin = [sys.executable, "-m", "demo_app", "make-admin", ADMIN]
+    subprocess.run(make_admin, env=server.env, check=True, capture_output=True)
+
+
+def main(open_browser: bool = True) -> int:
+    with browser_stack() as server:
+        url = f"{server.url}/dashboard"
+        print(f"The dashboard: {url}\nLog in as {ADMIN} / {PASSWORD!r}. Ctrl-C stops it.")
+        if open_browser:
+            webbrowser.open(url)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
