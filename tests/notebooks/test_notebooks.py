@@ -2,7 +2,9 @@
 and keeps to an output budget a reader can read."""
 
 import asyncio
+import itertools
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -190,12 +192,15 @@ def execute(path: Path, workdir: Path) -> nbformat.NotebookNode:
 def executed(request, tmp_path_factory) -> Iterator[dict[str, Future]]:
     """The selected notebooks, run one at a time (one kernel at a time) in the background,
     longest first."""
-    selected = {
-        item.callspec.params["path"]
-        for item in request.session.items
-        if getattr(item, "function", None)
-        in (test_notebook_runs_and_shows_its_point, test_output_budget)
-    }
+    selected = set()
+    for item in request.session.items:
+        if getattr(item, "module", None) is not sys.modules[__name__]:
+            continue
+        params = getattr(item, "callspec", None)
+        if params and "path" in params.params:
+            selected.add(params.params["path"])
+        elif item.name == "test_one_requests_steps_take_turns_and_two_requests_overlap":
+            selected.add(next(path for path in NOTEBOOKS if path.stem == "03-how-they-work"))
     with ThreadPoolExecutor(1) as pool:
         yield {
             path.stem: pool.submit(execute, path, tmp_path_factory.mktemp(path.stem))
@@ -236,3 +241,50 @@ def test_output_budget(path, executed):
     events = Counter(line for line in outputs(notebook).splitlines() if APP_EVENT.search(line))
     twice = [line for line, count in events.items() if count > 1]
     assert not twice, f"{path.stem}: shown twice: {twice}"
+
+
+SHOWN_REQUEST = re.compile(r"^\S+ \S+ -> \d{3}, response sent at (\d+) ms  \[[^\]]+\]$")
+SHOWN_RUN = re.compile(r"^  (\w+) +(\w+) +(\d+) +(\d+) +(\d+)(  .*)?$")
+JOB_STEP = re.compile(r"^  ([AB]): (\w+) +(\d+) +(\d+)$")
+
+
+def shown_requests(text: str) -> list[tuple[int, list[tuple[str, int, int]]]]:
+    """Each table show() printed: the response's ms, and each finished run's (name, start, end)."""
+    tables: list[tuple[int, list[tuple[str, int, int]]]] = []
+    for line in text.splitlines():
+        if request := SHOWN_REQUEST.match(line):
+            tables.append((int(request[1]), []))
+        elif (run := SHOWN_RUN.match(line)) and tables:
+            tables[-1][1].append((run[1], int(run[4]), int(run[5])))
+    return tables
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_every_shown_task_ran_after_its_response_and_in_turn(path, executed):
+    """What the tables say, checked on their numbers: every task started after its
+    request's response was sent; in-process, a request's tasks ran one at a time (on
+    Celery, notebook 10, two workers may run them at once)."""
+    tables = shown_requests(outputs(executed[path.stem].result()))
+    if path.stem.startswith(("01", "02", "03", "05", "06", "07", "09", "10")):
+        assert tables, f"{path.stem}: no show() table"
+    for response_ms, runs in tables:
+        for name, start, _ in runs:
+            assert start >= response_ms, f"{path.stem}: {name} started before the response"
+        if not path.stem.startswith("10"):
+            ordered = sorted(runs, key=lambda run: run[1])
+            for before, after in itertools.pairwise(ordered):
+                assert after[1] >= before[2], f"{path.stem}: {after[0]} overlapped {before[0]}"
+
+
+def test_one_requests_steps_take_turns_and_two_requests_overlap(executed):
+    """Notebook 3's prose: job A's steps each start once the one before is done; job B's
+    steps run while job A's are still running."""
+    steps = {}
+    for line in outputs(executed["03-how-they-work"].result()).splitlines():
+        if step := JOB_STEP.match(line):
+            steps[step[1], step[2]] = (int(step[3]), int(step[4]))
+    order = ["resize", "thumbnail", "notify"]
+    for job in "AB":
+        for before, after in itertools.pairwise(order):
+            assert steps[job, after][0] >= steps[job, before][1], (job, steps)
+    assert steps["B", "resize"][0] < steps["A", "notify"][1], steps
