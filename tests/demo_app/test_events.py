@@ -1,0 +1,262 @@
+"""GET /api/v1/events: who may read it, what a poll finds, and the stream on real servers.
+
+The ASGI tests run on SQLite and PostgreSQL (`database_url`); so do the live ones
+(`live_database`): a real uvicorn, a real HTTP stream, a SIGTERM with a client connected,
+and a Celery stack whose workers write the runs the stream reports.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from demo_app import db
+from demo_app.api import events
+from guide.live import FAST_HASHING, PASSWORD, DemoClient, demo_stack
+from guide.live.celery import celery_stack
+from tests.celery.conftest import redis_server  # noqa: F401  (a fixture)
+from tests.demo_app.conftest import admin_headers, register, user_headers
+
+EVENTS = "/api/v1/events"
+
+
+# ---- over ASGI ---------------------------------------------------------------------------
+
+
+async def test_the_stream_is_for_admins_only(client):
+    assert (await client.get(EVENTS)).status_code == 401
+    headers = await user_headers(client, "plain")
+    response = await client.get(EVENTS, headers=headers)
+    assert response.status_code == 403, response.text
+
+
+async def test_a_last_event_id_that_is_not_a_cursor_is_refused(client):
+    headers = await admin_headers(client)
+    response = await client.get(EVENTS, headers=headers | {"Last-Event-ID": "nonsense"})
+    assert response.status_code == 400
+
+
+async def poll(changes: events.Changes) -> list[tuple[str, dict]]:
+    async with db.session() as session:
+        news, _ = await changes.poll(session)
+    return news
+
+
+def of_request(news, request_id: str) -> list[tuple[str, str]]:
+    """(kind, status or path) of the events about one request."""
+    found = []
+    for kind, row in news:
+        if kind == "request" and row["request_id"] == request_id:
+            found.append((kind, row["path"]))
+        elif kind == "run" and row["request_id"] == request_id:
+            found.append((kind, f"{row['name']} {row['status']}"))
+    return sorted(found)
+
+
+async def test_a_poll_finds_a_registration_its_runs_and_its_email_once(client):
+    changes = events.Changes(events.utcnow() - timedelta(minutes=1))
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={"username": "ada", "email": "ada@example.com", "password": PASSWORD},
+    )
+    assert response.status_code == 201, response.text
+    request_id = response.headers["x-request-id"]
+    news = await poll(changes)
+    assert of_request(news, request_id) == [
+        ("request", "/api/v1/auth/register"),
+        ("run", "log_user_action succeeded"),
+        ("run", "send_welcome_email succeeded"),
+    ]
+    assert [row["recipient"] for kind, row in news if kind == "mail"] == ["ada@example.com"]
+    assert await poll(changes) == []  # nothing changed: nothing is sent again
+
+
+async def test_a_resumed_stream_sends_what_changed_after_its_cursor(client, monkeypatch):
+    monkeypatch.setattr(events, "OVERLAP", timedelta(0))  # no late commits in here
+    await register(client, "first")
+    changes = events.Changes(events.utcnow() - timedelta(minutes=1))
+    assert await poll(changes)
+    cursor = events.to_cursor(changes.since)  # the id the stream's events carry
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={"username": "second", "email": "second@example.com", "password": PASSWORD},
+    )
+    resumed = events.Changes(events.from_cursor(cursor))
+    news = await poll(resumed)
+    second = response.headers["x-request-id"]
+    assert {row["request_id"] for kind, row in news if kind == "request"} == {second}
+    assert {row["request_id"] for kind, row in news if kind == "run"} == {second}
+
+
+async def test_a_poll_reads_a_page_at_a_time_and_the_next_goes_on(client, monkeypatch):
+    monkeypatch.setattr(events, "PAGE", 2)
+    for name in ("page1", "page2", "page3"):
+        await register(client, name)
+    changes = events.Changes(events.utcnow() - timedelta(minutes=1))
+    seen, polls = [], 0
+    while True:
+        async with db.session() as session:
+            news, more = await changes.poll(session)
+        polls += 1
+        seen += news
+        assert len([n for n in news if n[0] == "run"]) <= 2
+        if not more:
+            break
+    runs = [row["id"] for kind, row in seen if kind == "run"]
+    assert len(runs) == 6 and len(set(runs)) == 6  # 3 registrations, 2 tasks each, once each
+    assert polls >= 3
+
+
+# ---- on real servers ---------------------------------------------------------------------
+
+
+@dataclass
+class Event:
+    kind: str
+    id: str | None
+    data: object
+
+
+@dataclass
+class Stream:
+    """An HTTP client reading the event stream in a thread, keeping every event."""
+
+    url: str
+    headers: dict[str, str]
+    events: list[Event] = field(default_factory=list)
+    content_type: str = ""
+    ended: bool = False
+    error: BaseException | None = None
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def read(self) -> None:
+        try:
+            with httpx.stream("GET", self.url + EVENTS, headers=self.headers, timeout=30) as r:
+                self.content_type = r.headers["content-type"]
+                kind, event_id, data = "message", None, ""
+                for line in r.iter_lines():
+                    if line.startswith("event: "):
+                        kind = line[7:]
+                    elif line.startswith("id: "):
+                        event_id = line[4:]
+                    elif line.startswith("data: "):
+                        data = line[6:]
+                    elif line == "" and data:
+                        with self.changed:
+                            self.events.append(Event(kind, event_id, json.loads(data)))
+                            self.changed.notify_all()
+                        kind, event_id, data = "message", None, ""
+        except BaseException as error:  # noqa: BLE001  (reported to the test)
+            self.error = error
+        finally:
+            with self.changed:
+                self.ended = True
+                self.changed.notify_all()
+
+    def wait_for(self, found: Callable[[Event], bool], timeout: float = 15.0) -> Event:
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                for event in self.events:
+                    if found(event):
+                        return event
+                left = deadline - time.monotonic()
+                if left <= 0 or self.ended:
+                    kinds = [e.kind for e in self.events]
+                    raise AssertionError(f"no such event (ended={self.ended}): {kinds}")
+                self.changed.wait(left)
+
+    def wait_until_ended(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not self.ended:
+                left = deadline - time.monotonic()
+                assert left > 0, "the stream did not end"
+                self.changed.wait(left)
+
+
+@contextmanager
+def reading(url: str, headers: dict[str, str]) -> Iterator[Stream]:
+    stream = Stream(url, headers)
+    thread = threading.Thread(target=stream.read, daemon=True)
+    thread.start()
+    yield stream
+
+
+def run_reached(request_id: str, name: str, status: str) -> Callable[[Event], bool]:
+    def found(event: Event) -> bool:
+        data = event.data
+        return (
+            event.kind == "run"
+            and isinstance(data, dict)
+            and data["request_id"] == request_id
+            and data["name"] == name
+            and data["status"] == status
+        )
+
+    return found
+
+
+def admin_token(client: DemoClient) -> dict[str, str]:
+    client.make_admin()
+    return {"Authorization": f"Bearer {client.tokens['admin']}"}
+
+
+@pytest.mark.live
+def test_the_stream_over_http_has_ids_and_resumes_from_the_last(live_database):
+    with demo_stack(FAST_HASHING | live_database) as stack, DemoClient(stack) as client:
+        headers = admin_token(client)
+        with reading(stack.url, headers) as stream:
+            stream.wait_for(lambda e: e.kind == "ready")
+            assert stream.content_type.startswith("text/event-stream")
+            registered = client.register("ann").raise_for_status()
+            rid = client.request_id(registered)
+            stream.wait_for(run_reached(rid, "send_welcome_email", "succeeded"))
+            stream.wait_for(run_reached(rid, "log_user_action", "succeeded"))
+            ids = [int(e.id) for e in stream.events if e.id is not None]
+            assert ids and all(e.id for e in stream.events if e.kind != "bye")
+            assert ids == sorted(ids)  # cursors only move forward
+            last = stream.events[-1].id
+        assert last is not None
+        later = client.register("bob").raise_for_status()
+        with reading(stack.url, headers | {"Last-Event-ID": last}) as resumed:
+            rid = client.request_id(later)
+            resumed.wait_for(run_reached(rid, "send_welcome_email", "succeeded"))
+            first = resumed.wait_for(lambda e: e.id is not None)
+            assert int(first.id or 0) >= int(last)
+
+
+@pytest.mark.live
+def test_sigterm_ends_an_open_stream_and_the_server_stops(live_database):
+    with demo_stack(FAST_HASHING | live_database) as stack, DemoClient(stack) as client:
+        headers = admin_token(client)
+        with reading(stack.url, headers) as stream:
+            stream.wait_for(lambda e: e.kind == "ready")
+            # Without the stream's end, uvicorn would wait for this connection forever.
+            code = stack.server.terminate(timeout=15)
+            stream.wait_until_ended()
+        assert code in (0, -15)  # it stopped (uvicorn re-raises SIGTERM: FACTS row v)
+        assert stream.error is None, stream.error
+        assert stream.events[-1].kind == "bye"
+        assert "Waiting for connections to close" in stack.server.output()
+
+
+@pytest.mark.live
+def test_celery_workers_runs_reach_the_stream(redis_server, live_database):  # noqa: F811
+    with celery_stack(redis_server, FAST_HASHING | live_database) as stack:
+        with DemoClient(stack.app, outputs=lambda: stack.workers) as client:
+            headers = admin_token(client)
+            with reading(stack.url, headers) as stream:
+                stream.wait_for(lambda e: e.kind == "ready")
+                registered = client.register("cel").raise_for_status()
+                rid = client.request_id(registered)
+                stream.wait_for(run_reached(rid, "send_welcome_email", "succeeded"))
+                stream.wait_for(run_reached(rid, "log_user_action", "succeeded"))
