@@ -141,13 +141,18 @@ async def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
 async def claim(session, run_id: str) -> bool:
     """Move a run this process may take to `running` in one UPDATE: one process wins it.
 
-    It may take a run that is `retrying` or `interrupted` (anyone's, once due), or one
-    `queued` for it: recorded by this process, or by one known gone (no heartbeat row:
-    a Celery mode web process, which runs nothing itself, or one whose heartbeat expired).
+    It may take a run that is `retrying` or `interrupted` (anyone's, once its
+    `next_attempt_at` has come), or one `queued` for it: recorded by this process, or by
+    one known gone (no heartbeat row: a Celery mode web process, which runs nothing
+    itself, or one whose heartbeat expired).
     Never a run another process is running or has queued for itself.
     """
     me = instance_id()
-    due = (RunStatus.RETRYING, RunStatus.INTERRUPTED)  # any process's, by any process
+    now = utcnow()
+    # any process's, by any process, once due (a message delivered early waits for the sweep)
+    due = col(TaskRun.status).in_((RunStatus.RETRYING, RunStatus.INTERRUPTED)) & or_(
+        col(TaskRun.next_attempt_at).is_(None), col(TaskRun.next_attempt_at) <= now
+    )
     alive = select(AppInstance.id).where(col(AppInstance.id) != me)
     queued_for_me = (col(TaskRun.status) == RunStatus.QUEUED) & or_(
         col(TaskRun.claimed_by).is_(None), col(TaskRun.claimed_by).not_in(alive)
@@ -155,11 +160,11 @@ async def claim(session, run_id: str) -> bool:
     claimed = await session.exec(
         update(TaskRun)
         .where(col(TaskRun.id) == run_id)
-        .where(or_(col(TaskRun.status).in_(due), queued_for_me))
+        .where(or_(due, queued_for_me))
         .values(
             status=RunStatus.RUNNING,
             attempt=TaskRun.attempt + 1,
-            started_at=utcnow(),
+            started_at=now,
             next_attempt_at=None,
             claimed_by=me,
         )

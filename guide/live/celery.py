@@ -144,6 +144,8 @@ CELERY_ENV = FAST_HASHING | {
     "TASK_TIME_LIMIT_SECONDS": "4",
     # Redis gives an unacknowledged message to another worker after 6 s (the default is 1 h).
     "CELERY_VISIBILITY_TIMEOUT": "6",
+    # A retry of a run killed mid-send waits this long for the dead attempt's email claim.
+    "SMTP_SEND_LIMIT_SECONDS": "3",
 }
 
 _databases = itertools.count(1)

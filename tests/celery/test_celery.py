@@ -121,6 +121,12 @@ def scheduled_retries(output: str, request_id: str) -> dict[int, datetime]:
     }
 
 
+def succeeded(stack, username: str) -> list[tuple] | None:
+    """The welcome run of `username` as [(status, attempt)], once it has succeeded."""
+    run = run_of(stack, "send_welcome_email", username)
+    return run if run and run[0][0] == "succeeded" else None
+
+
 def as_utc(moment: str | datetime) -> datetime:
     """A stored moment: SQLite gives text back (no zone; the app writes UTC), PostgreSQL a
     datetime with its zone."""
@@ -230,10 +236,13 @@ def test_a_pool_process_killed_mid_task_gets_its_message_back_at_once(shared):
     received = f"Task demo_app.execute_run[{message}] received"
     wait_until(lambda: shared.worker_output().count(received) >= 2, back_within)
     came_back = time.perf_counter() - killed
-    wait_until(lambda: run_of(shared, "send_welcome_email", "eve") == [("succeeded", 2)], 20)
+    [(_, attempts)] = wait_until(lambda: succeeded(shared, "eve"), 20)
     print(f"celery mode: a killed pool process's message back in {came_back:.1f} s")
-    # The killed attempt's connection died before DATA; the run is succeeded (its email sent
-    # before that record) and is never run again: one email now is one email for good.
+    # The killed attempt's connection died before DATA, holding the email's claim. Attempt
+    # 2 sends it once the claim is older than SMTP_SEND_LIMIT_SECONDS (a send in flight must
+    # be over by then), or, when it comes sooner, is told to retry then and attempt 3 does.
+    # The run is succeeded (its email sent before that record) and never runs again.
+    assert attempts in (2, 3)
     assert len(shared.mail.to("eve@example.com")) == 1
 
 
@@ -310,8 +319,11 @@ def test_a_worker_killed_mid_task_another_worker_runs_it_again_and_it_is_sent_on
     second.wait_for_line(re.escape(f"[{request_id}] task send_welcome_email succeeded"), 30)
     recovered = time.perf_counter() - killed
     # Succeeded (the email sent before that record), and a succeeded run never runs
-    # again; the killed attempt's connection died before DATA. One now is one for good.
-    assert run_of(pair, "send_welcome_email", "ann") == [("succeeded", 2)]
+    # again; the killed attempt's connection died before DATA, holding the email's claim:
+    # attempt 2 sends once that claim is older than SMTP_SEND_LIMIT_SECONDS, or is told to
+    # retry then, and attempt 3 sends. One now is one for good.
+    [(status, attempts)] = run_of(pair, "send_welcome_email", "ann")
+    assert status == "succeeded" and attempts in (2, 3)
     assert len(pair.mail.to("ann@example.com")) == 1
     print(f"celery mode: SIGKILLed worker's task done by another worker {recovered:.1f} s later")
 
