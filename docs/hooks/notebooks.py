@@ -76,7 +76,7 @@ def execute(notebook: Path, target: Path) -> None:
         )
         # the kernel's own stderr (a warning about its local TCP ports) is not the build's
         asyncio.run(client.async_execute(stderr=subprocess.DEVNULL))
-    partial = target.with_suffix(".partial")
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")  # one per build
     nbformat.write(executed, partial)
     partial.replace(target)  # atomic: a concurrent build sees all of it or nothing
 
