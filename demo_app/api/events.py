@@ -107,12 +107,13 @@ class Changes:
         found: list[tuple[datetime, str, dict[str, Any]]] = []
         full_until: datetime | None = None
         for kind, table, fields, later, first in tables:
-            touched = latest(table[first], *(table[c] for c in later)).label("touched")
-            query = select(touched, *(table[f] for f in fields)).where(touched >= read_from)
+            touched_at = latest(table[first], *(table[c] for c in later)).label("touched")
+            query = select(touched_at, *(table[f] for f in fields)).where(touched_at >= read_from)
             if kind == "request":
                 for path in QUIET_PATHS:
                     query = query.where(table["path"].not_like(f"{path}%"))
-            rows = (await session.exec(query.order_by(touched).limit(PAGE))).all()
+            page = query.order_by(touched_at).limit(PAGE)
+            rows = (await session.exec(page)).all()  # type: ignore[call-overload]
             if len(rows) == PAGE:  # more to read: go on from the last one, next time
                 last = rows[-1].touched
                 full_until = last if full_until is None else min(full_until, last)
@@ -165,9 +166,9 @@ def end_streams_on_exit() -> Iterator[None]:
     try:
         yield
     finally:
-        for sig, (handler, chained) in previous.items():
-            if signal.getsignal(sig) is chained:
-                signal.signal(sig, handler)
+        for number, (handler, chained) in previous.items():
+            if signal.getsignal(number) is chained:
+                signal.signal(number, handler)
 
 
 async def stream(user: User, since: datetime) -> AsyncIterator[ServerSentEvent]:

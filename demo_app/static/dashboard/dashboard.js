@@ -126,22 +126,21 @@
     const ends = tasks.map((t) => ACTIVE.has(t.status) ? now : time(t.finished_at) || now);
     const span = Math.max(100, ...ends.map((end) => end - start), time(request.response_sent_at) - start || 0);
     const at = (moment) => `${Math.min(100, Math.max(0, ((moment - start) / span) * 100))}%`;
-    const axis = element("div", { class: "axis", "aria-hidden": "true" }, element("span", {}, "0"));
-    if (request.response_sent_at) {
-      const sent = element("span", { class: "response" }, `response ${Math.round(time(request.response_sent_at) - start)} ms`);
-      sent.style.left = at(time(request.response_sent_at));
-      axis.append(sent);
+    const axis = element("div", { class: "axis", "aria-hidden": "true" },
+      element("span", { class: "start" }, "0 ms"), element("span", { class: "end" }, `${Math.round(span)} ms`));
+    const answered = time(request.response_sent_at);
+    if (answered) {
+      const tick = element("span", { class: "response", title: "response sent" });
+      tick.style.left = at(answered);
+      axis.append(tick);
     }
-    const last = element("span", {}, `${Math.round(span)} ms`);
-    last.style.left = "100%";
-    last.style.transform = "translateX(-100%)";
-    axis.append(last);
     const row = element("li", { class: "request", "data-request-id": request.request_id },
       element("div", { class: "request-head" },
         element("span", {}, `${request.method} ${request.path}`),
         element("span", {}, `→ ${request.status_code ?? "…"}`),
+        element("span", { class: "answered" }, answered ? `answered in ${Math.round(answered - start)} ms` : "answering…"),
         element("span", { class: "id" }, request.request_id)),
-      axis);
+      element("div", { class: "run" }, element("div", { class: "label" }), axis));
     for (const task of tasks) row.append(runRow(task, start, now, at));
     return row;
   }

@@ -1,0 +1,187 @@
+"""The dashboard in a real browser: Debian's chromium, driven by Playwright, on the tour's
+dashboard app (`python -m guide tour --browser`) over HTTP on 127.0.0.1.
+
+Every page is watched as the docs test watches the site: a request to any other host, a
+console error or an uncaught exception fails the test. The screenshots at 1280 px go to the
+docs (docs/assets/), the others to test-artifacts/dashboard/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from guide.live import PASSWORD
+from guide.tour.browser import ADMIN, browser_stack
+from tests.conftest import require
+from tests.docs.test_browser import CHROMIUM, FLAGS, TIMEOUT_MS
+
+pytestmark = pytest.mark.live
+
+REPO = Path(__file__).resolve().parents[2]
+DOCS_ASSETS = REPO / "docs" / "assets"
+ARTIFACTS = REPO / "test-artifacts" / "dashboard"
+WIDE, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+# Two attempts: with the mail server down, the welcome email retries once, then is dead.
+STACK_ENV = {"TASK_MAX_ATTEMPTS": "2"}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require(Path(CHROMIUM).is_file(), f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "the playwright Python package is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def dashboard(live_database):
+    with browser_stack(STACK_ENV | live_database) as server:
+        yield server
+
+
+@dataclass
+class Watched:
+    page: object
+    outside: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def open_page(browser, dashboard) -> Iterator:
+    contexts: list = []
+    watched: list[Watched] = []
+
+    def open_page(viewport: dict, color_scheme: str = "light") -> Watched:
+        context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        seen = Watched(page)
+        watched.append(seen)
+
+        def on_request(request) -> None:
+            if urlsplit(request.url).hostname != "127.0.0.1":
+                seen.outside.append(request.url)
+
+        # Route interception too: a request to another host is stopped, not only noted.
+        page.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if urlsplit(route.request.url).hostname == "127.0.0.1"
+                else route.abort()
+            ),
+        )
+        page.on("request", on_request)
+        page.on("console", lambda m: m.type == "error" and seen.errors.append(m.text))
+        page.on("pageerror", lambda error: seen.errors.append(f"uncaught: {error}"))
+        page.goto(f"{dashboard.url}/dashboard", wait_until="networkidle")
+        return seen
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    for seen in watched:
+        assert seen.outside == [], f"requests outside 127.0.0.1: {seen.outside}"
+        assert seen.errors == [], f"JavaScript errors: {seen.errors}"
+
+
+def log_in(page) -> None:
+    page.fill("input[name=username]", ADMIN)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#connection[data-state=live]")
+
+
+def press(page, button: str, path: str, method: str = "POST") -> str:
+    """Press a button; the server's id of the request it sent (`method`, a path under `path`)."""
+
+    def sent(response) -> bool:
+        where = urlsplit(response.url).path
+        return response.request.method == method and where.startswith(path)
+
+    with page.expect_response(sent) as answer:
+        page.click(f"button[data-action={button}]")
+    response = answer.value
+    assert response.ok, response.text()
+    return response.headers["x-request-id"]
+
+
+def run(page, request_id: str, task: str, status: str) -> str:
+    return f"li[data-request-id='{request_id}'] .run[data-task={task}][data-status={status}]"
+
+
+def shot(page, name: str, docs: bool = False) -> None:
+    folder = DOCS_ASSETS if docs else ARTIFACTS
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=folder / f"{name}.png", full_page=False)
+
+
+def test_a_registration_and_its_two_tasks_reach_succeeded(open_page, live_database):
+    page = open_page(WIDE).page
+    log_in(page)
+    request_id = press(page, "register", "/api/v1/auth/register")
+    page.wait_for_selector(f"li[data-request-id='{request_id}']")
+    for task in ("send_welcome_email", "log_user_action"):
+        page.wait_for_selector(run(page, request_id, task, "succeeded"))
+    page.wait_for_selector("#mail li")  # the welcome email left
+    page.wait_for_selector("#stats tr[data-task=send_welcome_email]")
+    # Something for each of the other patterns, so the screenshot shows them all.
+    press(page, "complete", "/api/v1/items/", method="PUT")
+    press(page, "newsletter", "/api/v1/send-newsletter")
+    page.wait_for_selector(".run[data-task=process_item_completion][data-status=succeeded]")
+    page.wait_for_selector(".run[data-task=send_batch_email][data-status=succeeded]")
+    shot(page, "dashboard", docs=not live_database)  # one copy for the docs: SQLite's
+
+
+def test_with_the_mail_server_stopped_the_email_retries_then_a_retry_delivers_it(open_page):
+    page = open_page(WIDE).page
+    log_in(page)
+    switch = page.locator("#mail-running")
+    with page.expect_response(lambda r: r.url.endswith("/dashboard/mail") and r.ok):
+        switch.uncheck()
+    request_id = press(page, "register", "/api/v1/auth/register")
+    page.wait_for_selector(run(page, request_id, "send_welcome_email", "retrying"))
+    dead = page.wait_for_selector(run(page, request_id, "send_welcome_email", "dead"))
+    assert "attempt 2" in dead.inner_text()
+    with page.expect_response(lambda r: r.url.endswith("/dashboard/mail") and r.ok):
+        switch.check()
+    with page.expect_response(lambda r: r.url.endswith("/retry") and r.status == 202):
+        page.click(f"{run(page, request_id, 'send_welcome_email', 'dead')} button[data-retry]")
+    page.wait_for_selector(run(page, request_id, "send_welcome_email", "succeeded"))
+    shot(page, "dashboard-recovered")
+
+
+def test_the_page_fits_a_phone_and_has_a_dark_scheme(open_page, live_database):
+    light = open_page(WIDE).page
+    phone = open_page(PHONE, color_scheme="dark").page
+    for page in (light, phone):
+        log_in(page)
+    request_id = press(phone, "register", "/api/v1/auth/register")
+    phone.wait_for_selector(run(phone, request_id, "send_welcome_email", "succeeded"))
+    # Nothing wider than the screen: no sideways scrolling on a phone.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    background = "getComputedStyle(document.body).backgroundColor"
+    assert light.evaluate(background) != phone.evaluate(background)
+    shot(phone, "dashboard-phone", docs=not live_database)
+
+
+def test_the_page_allows_only_its_own_origin(dashboard):
+    import httpx
+
+    response = httpx.get(f"{dashboard.url}/dashboard")
+    policy = response.headers["content-security-policy"]
+    sources = {part.split()[0]: part.split()[1:] for part in policy.split("; ")}
+    assert sources["default-src"] == ["'none'"]
+    for directive in ("script-src", "style-src", "connect-src"):
+        assert sources[directive] == ["'self'"], policy
