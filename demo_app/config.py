@@ -180,6 +180,16 @@ class Settings(BaseSettings):
                 f"< CELERY_VISIBILITY_TIMEOUT, got {soft} < {hard} < "
                 f"{self.celery_visibility_timeout}"
             )
+        # A retry waits in the worker, unacknowledged, for its countdown: one longer than the
+        # visibility timeout would be handed to a second worker meanwhile.
+        longest = self.task_retry_base_seconds * 2 ** max(self.task_max_attempts - 2, 0)
+        longest = max(longest, self.smtp_send_limit_seconds)  # RetryLater waits that long
+        if self.task_backend == "celery" and longest >= self.celery_visibility_timeout:
+            raise ValueError(
+                f"the longest retry wait ({longest:g} s: TASK_RETRY_BASE_SECONDS x 2^"
+                "(TASK_MAX_ATTEMPTS-2), or SMTP_SEND_LIMIT_SECONDS) must be shorter than "
+                f"CELERY_VISIBILITY_TIMEOUT ({self.celery_visibility_timeout:g} s)"
+            )
         return self
 
 

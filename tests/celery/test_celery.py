@@ -253,6 +253,10 @@ def test_a_pool_process_killed_mid_task_gets_its_message_back_at_once(shared):
 # less than the soft limit; the 500 tasks take milliseconds each, far below any limit.
 QUICK_TAKEOVER = {
     "CELERY_VISIBILITY_TIMEOUT": "3",
+    # every retry wait shorter than that (refused otherwise): backoffs up to 2 s, and a
+    # killed attempt's email claim held 2 s
+    "TASK_RETRY_BASE_SECONDS": "0.25",
+    "SMTP_SEND_LIMIT_SECONDS": "2",
     "TASK_SOFT_TIME_LIMIT_SECONDS": "1.5",
     "TASK_TIME_LIMIT_SECONDS": "2",
 }
