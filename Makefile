@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 export NO_MKDOCS_2_WARNING := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install run tour read serve serve-postgres worker test check lint types docs docs-build notebooks bench matrix lock clean
+.PHONY: install run tour read serve serve-postgres worker test check lint types docs docs-build notebooks bench bench-quick matrix lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,9 +58,13 @@ notebooks: install  ## open the notebooks in JupyterLab (installs it first)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-notebooks.lock -e .
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-bench: install
+bench: install  ## what each way of running a task costs (~15 min): bench/results/costs.json, SVGs
+	$(BIN)/python -m bench.costs
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/endpoint_overhead.py
+
+bench-quick: install  ## the same benchmark, one concurrency and one mail latency (< 1 min)
+	$(BIN)/python -m bench.costs --quick
 
 matrix: install  ## the claims suite on eight FastAPI releases (~9 min; by hand, not in CI): tests/claims/releases.json
 	$(BIN)/python tests/release_matrix/run.py

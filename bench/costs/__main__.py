@@ -1,0 +1,5 @@
+import sys
+
+from bench.costs.runner import main
+
+sys.exit(main())

@@ -1,0 +1,92 @@
+"""The page "What each way costs": tables and plots drawn from bench/results/ at build time.
+
+`make bench` writes bench/results/costs.json (`make bench-quick`: quick.json); this hook
+never runs the benchmark. It draws the SVGs from the JSON (`bench.costs.plots`) into the
+site beside the page, and fills the page's markers with the machine, the figures the issue
+asked for and one table per mail latency (`bench.costs.report`), so the page shows exactly
+what the committed JSON says.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from mkdocs.structure.files import File, Files
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results"
+PAGE = "costs.md"
+if str(ROOT) not in sys.path:  # bench.costs, from the checkout
+    sys.path.insert(0, str(ROOT))
+
+from bench.costs import plots, report  # noqa: E402
+
+
+def results() -> dict:
+    """The full run if there is one, else the quick run."""
+    for name in ("costs.json", "quick.json"):
+        if (RESULTS / name).exists():
+            return json.loads((RESULTS / name).read_text())
+    raise FileNotFoundError(f"no results in {RESULTS}: run make bench")
+
+
+def machine(data: dict) -> str:
+    m, v = data["machine"], data["versions"]
+    when = datetime.fromisoformat(data["date"]).strftime("%Y-%m-%d %H:%M UTC")
+    load = ", ".join(f"{x:.2f}" for x in m["load_average_start"])
+    kind = "the full grid (`make bench`)" if data["kind"] == "costs" else "the quick mode only"
+    versions = ", ".join(f"{name} {v[name]}" for name in v)
+    s = data["settings"]
+    return (
+        f"Measured {when}, {kind}, in {data['seconds'] / 60:.1f} minutes, on {m['cores']} "
+        f"cores ({m['cpu']}) with {m['memory_mb'] / 1024:.0f} GB of memory, {m['system']}, "
+        f"Python {m['python']}; load average at the start {load} (a shared machine: the "
+        f"clients, the mail sink and the servers all ran on these {m['cores']} cores). "
+        f"{s['seconds_per_cell']:g} s of load per cell. Versions: {versions}. Celery: "
+        f"{s['celery']}; Taskiq: {s['taskiq']}."
+    )
+
+
+def tables(data: dict) -> str:
+    out = []
+    for latency in data["settings"]["mail_latencies_ms"]:
+        body = report.table(data, latency).replace("\n", "\n    ")
+        out.append(f'=== "Mail server {latency} ms"\n\n    {body}\n')
+    return "\n".join(out)
+
+
+def figures(data: dict) -> str:
+    captions = {name: title for name, (title, _, _) in plots.FIGURES.items()}
+    return "\n\n".join(
+        f"![{captions[name]}](costs/{data['kind']}-{name}.svg)" for name in plots.FIGURES
+    )
+
+
+def goals(data: dict) -> str:
+    return "```text\n" + "\n".join(report.goals(data)).strip("\n") + "\n```"
+
+
+MARKERS = {
+    "<!-- costs:machine -->": machine,
+    "<!-- costs:goals -->": goals,
+    "<!-- costs:tables -->": tables,
+    "<!-- costs:figures -->": figures,
+}
+
+
+def on_files(files: Files, config) -> Files:
+    for name, svg in plots.render(results()).items():
+        files.append(File.generated(config, f"costs/{name}", content=svg))
+    return files
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    if page.file.src_uri != PAGE:
+        return markdown
+    data = results()
+    for marker, render in MARKERS.items():
+        markdown = markdown.replace(marker, render(data))
+    return markdown
