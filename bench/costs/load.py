@@ -206,9 +206,8 @@ def run_cell(
     for name, pids in groups.items():
         peaks[name] = max(peaks.get(name, 0.0), rss_mb(pids))
     cpu = {name: cpu_seconds(pids) - cpu_before[name] for name, pids in groups.items()}
-    delivered = [
-        deliveries.times[e][0] - sent.started[e] for e in sent.accepted if e in deliveries.times
-    ]
+    got = deliveries.times
+    delivered = [got[e][0] - sent.started[e] for e in expected if e in got]
     return {
         "concurrency": concurrency,
         "requests": len(sent.latencies),
@@ -220,10 +219,8 @@ def run_cell(
         "response_ms": summary(sent.latencies),
         "delivery_ms": summary([s * 1000 for s in delivered]),
         "probe_ms": {name: summary(times) for name, times in probe_times.items()},
-        "lost": sum(1 for e in sent.accepted if not deliveries.times.get(e)),
-        "duplicated": sum(
-            len(deliveries.times[e]) - 1 for e in sent.accepted if e in deliveries.times
-        ),
+        "lost": sum(1 for e in expected if not got.get(e)),
+        "duplicated": sum(len(got[e]) - 1 for e in expected if e in got),
         "cpu_seconds": cpu,
         "cpu_percent": {name: 100 * s / (wall + drain_s) for name, s in cpu.items()},
         "peak_rss_mb": peaks,

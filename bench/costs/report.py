@@ -137,7 +137,7 @@ def row(data: dict, cell: dict) -> list[str]:
         ms(d["p50"]),
         ms(d["p95"]),
         probe,
-        f"{cell['lost']} / {cell['duplicated']}",
+        "-" if cell["mode"] == "no-task" else f"{cell['lost']} / {cell['duplicated']}",
         cpu,
         rss,
     ]

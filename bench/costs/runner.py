@@ -17,7 +17,7 @@ import platform
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -42,10 +42,11 @@ class Grid:
     skip_over: float  # seconds of frozen server past which a cell is not run
     max_requests: int
     celery_tasks: int
+    budget: float  # seconds: past this, the cells left are skipped (and say so)
 
 
-FULL = Grid("costs", (0, 100, 1000), (1, 10, 100), 3.0, 10.0, 30.0, 3000, 500)
-QUICK = Grid("quick", (100,), (10,), 1.5, 3.0, 10.0, 300, 40)
+FULL = Grid("costs", (0, 100, 1000), (1, 10, 100), 2.5, 8.0, 30.0, 3000, 500, 780.0)
+QUICK = Grid("quick", (100,), (10,), 1.5, 3.0, 10.0, 300, 40, 300.0)
 
 
 def machine() -> dict:
@@ -103,6 +104,7 @@ def run(grid: Grid, out: Path, only: list[str] | None) -> dict:
             "seconds_per_cell": grid.duration,
             "drain_budget_s": grid.drain_budget,
             "skip_over_s": grid.skip_over,
+            "budget_s": grid.budget,
             "celery": f"{CELERY_WORKERS} workers x {CELERY_CONCURRENCY} pool processes",
             "taskiq": f"{TASKIQ_WORKERS} worker processes",
         },
@@ -131,6 +133,8 @@ def run(grid: Grid, out: Path, only: list[str] | None) -> dict:
                     for concurrency in grid.concurrencies:
                         cell = {"mode": mode.key, "mail_latency_ms": latency_ms}
                         cap = limits(grid, mode.slots, latency_ms / 1000, concurrency)
+                        if time.perf_counter() - began > grid.budget:
+                            cap = f"past the run's budget of {grid.budget:.0f} s"
                         if isinstance(cap, str):
                             cell |= {"concurrency": concurrency, "skipped": cap}
                         else:
@@ -164,8 +168,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one latency, one concurrency")
     parser.add_argument("--out", type=Path, default=RESULTS, help="default: bench/results")
     parser.add_argument("--only", nargs="*", help="mode keys (default: all)")
+    parser.add_argument("--latencies", type=int, nargs="*", help="mail latencies, ms (debugging)")
+    parser.add_argument("--concurrencies", type=int, nargs="*", help="clients (debugging)")
     args = parser.parse_args(argv)
-    run(QUICK if args.quick else FULL, args.out, args.only)
+    grid = QUICK if args.quick else FULL
+    if args.latencies or args.concurrencies:  # a debugging run: never the committed name
+        grid = replace(
+            grid,
+            name="debug",
+            latencies_ms=tuple(args.latencies or grid.latencies_ms),
+            concurrencies=tuple(args.concurrencies or grid.concurrencies),
+        )
+    run(grid, args.out, args.only)
     return 0
 
 
