@@ -149,3 +149,103 @@ def table(data: dict, latency_ms: int) -> str:
         if cell["mail_latency_ms"] == latency_ms:
             lines.append("| " + " | ".join(row(data, cell)) + " |")
     return "\n".join(lines)
+
+
+def people(n: int) -> str:
+    return "1 client" if n == 1 else f"{n} clients"
+
+
+def p(grid: dict, key: str, latency: int, concurrency: int, *path: str) -> float | None:
+    """A figure of one cell, or None if that cell was not run (or has no such figure)."""
+    value = grid.get((key, latency, concurrency))
+    for step in path:
+        if not isinstance(value, dict) or step not in value:
+            return None
+        value = value[step]
+    return value if isinstance(value, int | float) else None
+
+
+def findings(data: dict) -> list[str]:
+    """Sentences computed from the JSON: each is written only when the figures say it."""
+    grid, out = cells(data), []
+    latencies, concurrencies = (
+        data["settings"]["mail_latencies_ms"],
+        data["settings"]["concurrencies"],
+    )
+    slow, few, many = max(latencies), min(concurrencies), max(concurrencies)
+    base = p(grid, "no-task", slow, few, "response_ms", "p50")
+    inline = p(grid, "inline", slow, few, "response_ms", "p50")
+    if base and inline and inline - base >= 0.8 * slow:
+        out.append(
+            f"**Inline, the client waits for the mail server.** With {people(few)} and a "
+            f"{slow} ms mail server, the inline route answered in {ms(inline)} (p50), the route "
+            f"without an email in {ms(base)}."
+        )
+    moved = []
+    for key in ("def-task", "async-task", "demo-inprocess", "demo-celery", "taskiq"):
+        fast = p(grid, key, min(latencies), few, "response_ms", "p50")
+        slowed = p(grid, key, slow, few, "response_ms", "p50")
+        if fast and slowed and slowed < 0.5 * slow:
+            moved.append(
+                f"{label(data, key)}: {ms(slowed)} at {slow} ms, {ms(fast)} at {min(latencies)} ms"
+            )
+    if moved and slow:
+        out.append(
+            "**After the response, the mail server's speed leaves the response alone.** "
+            f"Response p50 with {people(few)}: " + "; ".join(moved) + "."
+        )
+    for concurrency in sorted(concurrencies, reverse=True):
+        frozen = p(grid, "blocking-task", slow, concurrency, "probe_ms", "async", "p95")
+        awaited = p(grid, "async-task", slow, concurrency, "probe_ms", "async", "p95")
+        if frozen and awaited and frozen > 2 * awaited:
+            out.append(
+                f"**A blocking call in an `async def` task stops the server.** With "
+                f"{concurrency} clients and a {slow} ms mail server, `GET /ping` took "
+                f"{ms(frozen)} (p95) while way 4's emails were sent, {ms(awaited)} in way 3."
+            )
+            break
+    for latency in sorted(latencies, reverse=True):
+        starved = p(grid, "def-task", latency, many, "probe_ms", "def", "p95")
+        fine = p(grid, "def-task", latency, many, "probe_ms", "async", "p95")
+        if starved and fine and starved > 2 * fine:
+            out.append(
+                f"**`def` tasks use the thread tokens that `def` endpoints need.** In way 2 "
+                f"with {many} clients and a {latency} ms mail server, `GET /ping-sync` (`def`) "
+                f"took {ms(starved)} (p95), `GET /ping` (`async def`) {ms(fine)}."
+            )
+            break
+    emails = []
+    for key in ("demo-inprocess", "demo-celery", "taskiq", "async-task", "def-task"):
+        value = p(grid, key, slow, many, "delivery_ms", "p95")
+        if value:
+            emails.append(f"{label(data, key)} {ms(value)}")
+    if emails:
+        out.append(
+            f"**When the email arrives** ({many} clients, {slow} ms mail server, p95 from the "
+            "request): " + "; ".join(emails) + ". A queue's workers send as many at once as "
+            f"they have slots ({data['settings']['celery']} for Celery)."
+        )
+    memory = []
+    for mode in data["modes"]:
+        peaks = [
+            sum(c["peak_rss_mb"].values())
+            for c in data["cells"]
+            if c["mode"] == mode["key"] and "peak_rss_mb" in c
+        ]
+        if peaks:
+            memory.append(f"{label(data, mode['key'])} {max(peaks):.0f} MB")
+    if memory:
+        out.append(
+            "**Memory** (largest peak RSS over its cells, server plus workers, shared pages "
+            "counted in each process): " + "; ".join(memory) + "."
+        )
+    if data.get("celery"):
+        sentence = "**Celery with a worker SIGKILLed:** " + celery_sentence(data["celery"]) + "."
+        if data["celery"]["batch"]["duplicated"]:
+            sentence += (
+                " A duplicate is the window `demo_app/tasks/email.py` names: a pool process "
+                "killed after the mail server took the message and before the commit that marks it "
+                "sent; the redelivered run sends it again."
+            )
+        out.append(sentence)
+    return out

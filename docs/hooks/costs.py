@@ -69,7 +69,12 @@ def goals(data: dict) -> str:
     return "```text\n" + "\n".join(report.goals(data)).strip("\n") + "\n```"
 
 
+def findings(data: dict) -> str:
+    return "\n".join(f"- {sentence}" for sentence in report.findings(data))
+
+
 MARKERS = {
+    "<!-- costs:findings -->": findings,
     "<!-- costs:machine -->": machine,
     "<!-- costs:goals -->": goals,
     "<!-- costs:tables -->": tables,
