@@ -64,7 +64,7 @@ def kill_worker(worker) -> list[int]:
     return victims
 
 
-def batch(target: Target, deliveries: Deliveries, prefix: str, tasks: int, kill_at: int | None):
+def batch(target: Target, deliveries: Deliveries, prefix: str, tasks: int, kill_at: int):
     stack = target.stack
     killed: list[int] = []
     at_kill: list[float] = []
@@ -75,15 +75,13 @@ def batch(target: Target, deliveries: Deliveries, prefix: str, tasks: int, kill_
         at_kill.append(time.perf_counter() - began)
         killed.extend(kill_worker(stack.workers[0]))
 
-    thread = threading.Thread(target=killer, daemon=True) if kill_at else None
+    thread = threading.Thread(target=killer, daemon=True)
     began = time.perf_counter()
-    if thread:
-        thread.start()
+    thread.start()
     sent, wall = asyncio.run(clients(target, prefix, 10, 600, tasks))
     in_time = deliveries.wait_for(sent.accepted, 120)
     delivered_in = time.perf_counter() - began
-    if thread:
-        thread.join(60)
+    thread.join(60)
     settled = queue_empty(stack.redis_url, 60)
     count = lambda e: len(deliveries.times.get(e, []))  # noqa: E731
     return {
@@ -95,7 +93,7 @@ def batch(target: Target, deliveries: Deliveries, prefix: str, tasks: int, kill_
         "emails_per_s": len(sent.accepted) / delivered_in,
         "killed_pids": killed,
         "killed_after_s": at_kill[0] if at_kill else None,
-        "emails_per_s_before_kill": kill_at / at_kill[0] if at_kill and kill_at else None,
+        "emails_per_s_before_kill": kill_at / at_kill[0] if at_kill else None,
         "queue_settled": settled,
         "lost": sum(1 for e in sent.accepted if count(e) == 0),
         "duplicated": sum(count(e) - 1 for e in sent.accepted if count(e) > 1),

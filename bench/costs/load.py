@@ -182,7 +182,7 @@ def run_cell(
     """Load the target, wait up to `drain` s for the emails; every figure of the cell."""
     groups = target.processes()
     cpu_before = {name: cpu_seconds(pids) for name, pids in groups.items()}
-    stop, peaks = threading.Event(), {}
+    stop, peaks = threading.Event(), dict[str, float]()
     probe_times: dict[str, list[float]] = {name: [] for name in target.probes}
     threads = [threading.Thread(target=sample_memory, args=(groups, stop, peaks))]
     threads += [
