@@ -113,19 +113,20 @@ def seconds(value: float) -> str:
     return f"{value / 60:.0f} min" if value >= 90 else f"{value:.0f} s"
 
 
-def releases_page(found: dict[str, Claim], data: dict[str, Any]) -> str:
+def releases_page(found: dict[str, Claim], cited: dict[str, list[Mention]], data: dict) -> str:
     columns = data["releases"]
     if not columns:
         return "No release has been measured yet: run `make matrix`."
     runs = data.get("runs", {})
+    made = {"cold": "making every environment anew from uv's cache", "warm": "reusing them"}
     timing = [
-        f"{seconds(run['seconds'])} {kind} ({'new' if kind == 'cold' else 'reused'} "
-        f"environments, {run['processes']} releases at a time, {run['at']})"
+        f"{seconds(run['seconds'])} {made[kind]} ({run['at']})"
         for kind, run in sorted(runs.items())
     ]
+    at_a_time = max((run["processes"] for run in runs.values()), default=2)
     out = [
-        f"`make matrix` took {' and '.join(timing) or 'an unrecorded time'}. "
-        "The columns were measured on the dates below.",
+        f"`make matrix` took {' and '.join(timing) or 'an unrecorded time'}, {at_a_time} "
+        "releases at a time. Each column was measured on the date it gives below.",
         "",
         "| FastAPI | uploaded | resolved as of | Starlette | uvicorn | AnyIO | httpx "
         "| pydantic | Python | measured | tests |",
@@ -144,7 +145,7 @@ def releases_page(found: dict[str, Claim], data: dict[str, Any]) -> str:
     out += ["", "## The table", ""]
     out += ["| Claim | " + " | ".join(c["fastapi"] for c in columns) + " |"]
     out += ["|---|" + "---|" * len(columns)]
-    ids = sorted(set(found) | {claim for c in columns for claim in c["claims"]})
+    ids = sorted(set(found) | set(cited))  # the claims of the index; a renamed one's old row goes
     for claim_id in ids:
         cells = []
         for column in columns:
@@ -171,12 +172,15 @@ def releases_page(found: dict[str, Claim], data: dict[str, Any]) -> str:
         if not noted:
             continue
         out += [f"### {code(claim_id)} {{#seen-{claim_id}}}", ""]
+        said: dict[str, list[str]] = {}  # the same words on several releases: one line
         for version, cell in noted:
             if cell["status"] == "holds":
                 first = " ".join(cell["first_run"].replace("|", "/").split())
-                out.append(f"- **{version}**: holds on a second run; the first saw {code(first)}")
+                words = f"holds on a second run; the first saw {code(first)}"
             else:
-                out.append(f"- **{version}**: {code(cell_text(cell))}")
+                words = code(cell_text(cell))
+            said.setdefault(words, []).append(version)
+        out += [f"- **{', '.join(versions)}**: {words}" for words, versions in said.items()]
         out.append("")
     return "\n".join(out)
 
@@ -212,7 +216,7 @@ def write(name: str, text: str) -> None:
 def on_pre_build(config) -> None:
     found, data = claims(), table()
     write("claims.md", claims_page(found, mentions(), data))
-    write("releases.md", releases_page(found, data))
+    write("releases.md", releases_page(found, mentions(), data))
 
 
 def on_page_markdown(markdown_text: str, page, config, files) -> str:
@@ -227,4 +231,4 @@ def on_page_markdown(markdown_text: str, page, config, files) -> str:
 
 if __name__ == "__main__":
     print(claims_page(claims(), mentions(), table()))
-    print(releases_page(claims(), table()))
+    print(releases_page(claims(), mentions(), table()))

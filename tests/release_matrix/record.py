@@ -16,7 +16,7 @@ import pytest
 
 ERROR_LINE = re.compile(r"^E\s+(?P<text>[A-Za-z_][\w.]*(?:Error|Exception|Warning)\b.*)$", re.M)
 INNER = re.compile(r"^\s*[A-Za-z_][\w.]*(?:Error|Exception): ")
-LIMIT = 240
+LIMIT = 400
 DIFF = ("Left contains", "Right contains", "Use -v", "At index", "Full diff", "Omitting", "  ")
 records: list[dict[str, str]] = []
 

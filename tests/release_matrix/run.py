@@ -171,7 +171,15 @@ def run_tests(release: Release, python: Path, paths: list[str], name: str) -> li
         if key not in {"VIRTUAL_ENV", "PYTHONPATH", "GUIDE_CHECK", "PYTEST_ADDOPTS"}
     }
     env.update(PYTHONPATH=str(ROOT), RELEASE_MATRIX_OUT=str(outcomes), PYTHONDONTWRITEBYTECODE="1")
-    pytest = [str(python), "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider"]
+    pytest = [
+        str(python),
+        "-m",
+        "pytest",
+        *paths,
+        "-vv",
+        "-p",
+        "no:cacheprovider",
+    ]  # -vv: whole reprs
     pytest += ["--continue-on-collection-errors"]  # a module that cannot import is n/a
     pytest += ["-p", "tests.release_matrix.record"]
     done = subprocess.run(pytest, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
