@@ -14,6 +14,9 @@ Every status change of a run writes one of those, so no column or event table is
 - Bounded per client: a poll reads at most `PAGE` rows a table, oldest first (the next poll
   goes on from the last one read), and the stream yields one event at a time into FastAPI's
   buffer of one: a slow client slows its own polling down; nothing piles up for it.
+- Bounded in time too: a stream ends after `STREAM_SECONDS` (event `bye`) and the client
+  comes back with `Last-Event-ID`. The token is checked when a stream opens, so this is
+  also how long an admin who lost the role, or whose token expired, can go on watching.
 - A clean end on shutdown: uvicorn waits for open connections before it stops, and a stream
   never closes on its own. `end_streams_on_exit` (in the lifespan) lets the server's exit
   signal also end the streams, within one poll; the client may reconnect to the next server.
@@ -35,17 +38,18 @@ from sqlalchemy import ColumnElement, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from demo_app import db
-from demo_app.api.responses import ADMINS_ONLY
+from demo_app.api.responses import ADMINS_ONLY, error
 from demo_app.api.tasks import task_stats
 from demo_app.deps import AdminUser
 from demo_app.models import EmailDelivery, RequestRecord, TaskRun, User, utcnow
 
-router = APIRouter(tags=["tasks"], responses=ADMINS_ONLY)
+router = APIRouter(tags=["tasks"], responses=ADMINS_ONLY | {400: error("Not our Last-Event-ID")})
 
 POLL_SECONDS = 0.25
 OVERLAP = timedelta(seconds=5)  # how late a commit may land and still be seen
 HISTORY = timedelta(minutes=15)  # a new client (no Last-Event-ID) starts this far back
 PAGE = 200  # rows per table per poll
+STREAM_SECONDS = 60.0  # then the client reconnects (and its token is checked again)
 # The stream's own request records, and the dashboard's controls, are not news.
 QUIET_PATHS = ("/api/v1/events", "/api/v1/dashboard/")
 
@@ -176,7 +180,8 @@ async def stream(user: User, since: datetime) -> AsyncIterator[ServerSentEvent]:
     streaming response when the client disconnects."""
     changes = Changes(since)
     first = True
-    while not _exiting.is_set():
+    ends = asyncio.get_running_loop().time() + STREAM_SECONDS
+    while not _exiting.is_set() and (first or asyncio.get_running_loop().time() < ends):
         async with db.session() as session:
             news, more = await changes.poll(session)
             stats = None
@@ -192,7 +197,10 @@ async def stream(user: User, since: datetime) -> AsyncIterator[ServerSentEvent]:
             first = False
         if not more:
             await asyncio.sleep(POLL_SECONDS)
-    yield ServerSentEvent(event="bye", data={"reason": "the server is stopping"}, retry=1000)
+    if _exiting.is_set():
+        yield ServerSentEvent(event="bye", data={"reason": "stopping"}, retry=1000)
+    else:  # come back at once, from where this one stopped
+        yield ServerSentEvent(event="bye", data={"reason": "lifetime"}, retry=0)
 
 
 @router.get("/events", response_class=EventSourceResponse)

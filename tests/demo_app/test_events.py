@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import anyio
 import httpx
 import pytest
 
@@ -26,6 +27,13 @@ from tests.celery.conftest import redis_server  # noqa: F401  (a fixture)
 from tests.demo_app.conftest import admin_headers, register, user_headers
 
 EVENTS = "/api/v1/events"
+
+
+@dataclass
+class Event:
+    kind: str
+    id: str | None
+    data: object
 
 
 # ---- over ASGI ---------------------------------------------------------------------------
@@ -42,6 +50,56 @@ async def test_a_last_event_id_that_is_not_a_cursor_is_refused(client):
     headers = await admin_headers(client)
     response = await client.get(EVENTS, headers=headers | {"Last-Event-ID": "nonsense"})
     assert response.status_code == 400
+
+
+def parse(text: str) -> list[Event]:
+    """The events of an event stream's text (`event:`, `id:` and one `data:` line each)."""
+    found = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if "data" in fields:
+            found.append(
+                Event(fields.get("event", "message"), fields.get("id"), json.loads(fields["data"]))
+            )
+    return found
+
+
+async def read_stream(client, headers: dict[str, str]) -> tuple[httpx.Response, list[Event]]:
+    """One whole stream over ASGI (the test client reads a response to its end): with
+    STREAM_SECONDS at 0 it is one poll, then `bye`. A stream that does not end fails here."""
+    with anyio.fail_after(20):
+        response = await client.get(EVENTS, headers=headers)
+    return response, parse(response.text)
+
+
+async def test_a_stream_has_its_type_ids_and_ends_after_its_lifetime(client, monkeypatch):
+    monkeypatch.setattr(events, "STREAM_SECONDS", 0)
+    headers = await admin_headers(client)
+    response, got = await read_stream(client, headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    kinds = [event.kind for event in got]
+    assert {"request", "run", "mail", "stats"} <= set(kinds)
+    assert kinds[-2:] == ["ready", "bye"]
+    assert got[-1].data == {"reason": "lifetime"}
+    ids = {event.id for event in got[:-1]}
+    assert len(ids) == 1 and None not in ids  # one poll: one cursor
+
+
+async def test_last_event_id_resumes_a_stream_after_what_it_had(client, monkeypatch):
+    monkeypatch.setattr(events, "STREAM_SECONDS", 0)
+    monkeypatch.setattr(events, "OVERLAP", timedelta(0))  # no late commits in here
+    headers = await admin_headers(client)
+    _, first = await read_stream(client, headers)
+    cursor = first[-2].id
+    assert cursor is not None
+    later = await client.post(
+        "/api/v1/auth/register",
+        json={"username": "later", "email": "later@example.com", "password": PASSWORD},
+    )
+    _, resumed = await read_stream(client, headers | {"Last-Event-ID": cursor})
+    requests = {e.data["request_id"] for e in resumed if e.kind == "request"}  # type: ignore[index]
+    assert requests == {later.headers["x-request-id"]}
 
 
 async def poll(changes: events.Changes) -> list[tuple[str, dict]]:
@@ -116,13 +174,6 @@ async def test_a_poll_reads_a_page_at_a_time_and_the_next_goes_on(client, monkey
 
 
 # ---- on real servers ---------------------------------------------------------------------
-
-
-@dataclass
-class Event:
-    kind: str
-    id: str | None
-    data: object
 
 
 @dataclass

@@ -11,6 +11,7 @@
   const $ = (selector) => document.querySelector(selector);
   let token = null;
   let lastEventId = null;
+  let pause = 1000; // before reconnecting: none after a stream's planned end
   let item = null; // the last item created, for "Complete an item"
   let drawing = false;
   const requests = new Map(), runs = new Map(), mails = new Map(), stats = [];
@@ -50,6 +51,7 @@
     else if (kind === "mail") mails.set(data.id, data);
     else if (kind === "stats") stats.splice(0, stats.length, ...data);
     else if (kind === "ready") connected(true, "live");
+    else if (kind === "bye" && data.reason === "lifetime") pause = 0;
     else if (kind === "bye") connected(false, "the server is stopping: reconnecting");
     draw();
   }
@@ -90,7 +92,8 @@
       } catch (error) {
         connected(false, "connection lost: reconnecting");
       }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = 1000;
     }
   }
 
