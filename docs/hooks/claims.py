@@ -109,6 +109,11 @@ def claims_page(found: dict[str, Claim], cited: dict[str, list[Mention]], data: 
     return "\n".join(out)
 
 
+def cutoff(column: dict[str, Any]) -> str:
+    """`--exclude-newer`'s date and time (UTC), or the lock file's name."""
+    return column["resolved_as_of"].replace("T", " ").removesuffix("Z")[:16]
+
+
 def seconds(value: float) -> str:
     return f"{value / 60:.0f} min" if value >= 90 else f"{value:.0f} s"
 
@@ -135,7 +140,7 @@ def releases_page(found: dict[str, Claim], cited: dict[str, list[Mention]], data
     for column in columns:
         v = column["versions"]
         out.append(
-            f"| **{column['fastapi']}** | {column['uploaded'][:10]} | {column['resolved_as_of']}"
+            f"| **{column['fastapi']}** | {column['uploaded'][:10]} | {cutoff(column)}"
             f" | {v['starlette']} | {v['uvicorn']} | {v['anyio']} | {v['httpx']}"
             f" | {v['pydantic']} | {v['python']} | {column['measured']}"
             f" | {seconds(column['test_seconds'])} |"
