@@ -17,8 +17,7 @@ import pytest
 
 from guide.live import PASSWORD
 from guide.tour.browser import ADMIN, browser_stack
-from tests.conftest import require
-from tests.docs.test_browser import CHROMIUM, FLAGS, TIMEOUT_MS
+from tests.browser import launched_chromium
 
 pytestmark = pytest.mark.live
 
@@ -28,19 +27,13 @@ ARTIFACTS = REPO / "test-artifacts" / "dashboard"
 WIDE, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 # Two attempts: with the mail server down, the welcome email retries once, then is dead.
 STACK_ENV = {"TASK_MAX_ATTEMPTS": "2"}
+TIMEOUT_MS = 15_000  # for each thing the page must show
 
 
 @pytest.fixture(scope="module")
 def browser():
-    require(Path(CHROMIUM).is_file(), f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "the playwright Python package is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
