@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.costs import celery_extra, plots, report
 from bench.costs.load import Deliveries, run_cell
 from bench.costs.modes import CELERY_CONCURRENCY, CELERY_WORKERS, MODES, TASKIQ_WORKERS
-from guide.live.celery import RedisServer
+from guide.live.celery import CELERY_ENV, RedisServer
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 PACKAGES = ["fastapi", "starlette", "uvicorn", "anyio", "httpx", "aiosmtplib", "aiosmtpd"]
@@ -107,6 +107,7 @@ def run(grid: Grid, out: Path, only: list[str] | None) -> dict:
             "budget_s": grid.budget,
             "celery": f"{CELERY_WORKERS} workers x {CELERY_CONCURRENCY} pool processes",
             "taskiq": f"{TASKIQ_WORKERS} worker processes",
+            "celery_env": {k: v for k, v in CELERY_ENV.items() if not k.startswith("ARGON2")},
         },
         "modes": [{"key": m.key, "number": m.number, "label": m.label} for m in MODES],
         "cells": [],

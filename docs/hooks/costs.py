@@ -40,13 +40,15 @@ def machine(data: dict) -> str:
     kind = "the full grid (`make bench`)" if data["kind"] == "costs" else "the quick mode only"
     versions = ", ".join(f"{name} {v[name]}" for name in v)
     s = data["settings"]
+    celery_env = ", ".join(f"`{k}={v}`" for k, v in s.get("celery_env", {}).items())
     return (
         f"Measured {when}, {kind}, in {data['seconds'] / 60:.1f} minutes, on {m['cores']} "
         f"cores ({m['cpu']}) with {m['memory_mb'] / 1024:.0f} GB of memory, {m['system']}, "
         f"Python {m['python']}; load average at the start {load} (a shared machine: the "
         f"clients, the mail sink and the servers all ran on these {m['cores']} cores). "
         f"{s['seconds_per_cell']:g} s of load per cell. Versions: {versions}. Celery: "
-        f"{s['celery']}; Taskiq: {s['taskiq']}."
+        f"{s['celery']}, with the harness's short limits for a throwaway stack "
+        f"({celery_env}); Taskiq: {s['taskiq']}."
     )
 
 
