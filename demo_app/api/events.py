@@ -142,6 +142,7 @@ def fields_key(kind: str) -> str:
     return {"request": "request_id", "run": "id", "mail": "id"}[kind]
 
 
+# --8<-- [start:exit]
 # Set by the server's exit signal (see `end_streams_on_exit`): every stream ends.
 _exiting = threading.Event()
 
@@ -175,6 +176,10 @@ def end_streams_on_exit() -> Iterator[None]:
                 signal.signal(number, handler)
 
 
+# --8<-- [end:exit]
+
+
+# --8<-- [start:stream]
 async def stream(user: User, since: datetime) -> AsyncIterator[ServerSentEvent]:
     """Until the server stops. A client that goes away ends it too: Starlette cancels a
     streaming response when the client disconnects."""
@@ -211,3 +216,6 @@ async def events(
     """Requests, task runs and emails as they change (event: request, run, mail, stats)."""
     async for event in stream(admin, resume_from or utcnow() - HISTORY):
         yield event
+
+
+# --8<-- [end:stream]
