@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 export NO_MKDOCS_2_WARNING := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install run tour read serve serve-postgres worker test check lint types docs docs-build notebooks bench bench-quick matrix lock clean
+.PHONY: install run tour read serve serve-postgres worker test check lint types docs docs-build notebooks browser bench bench-quick matrix lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,9 @@ docs: install  ## serve the docs site on 127.0.0.1:8001
 
 docs-build: install
 	$(BIN)/mkdocs build --strict
+
+browser: install  ## Playwright's own chromium for the browser tests (a download, no root)
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD= $(BIN)/python -m playwright install chromium
 
 notebooks: install  ## open the notebooks in JupyterLab (installs it first)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-notebooks.lock -e .

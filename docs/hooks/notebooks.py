@@ -41,7 +41,7 @@ SOURCES = [  # what the notebooks run or quote
     ROOT / "requirements.lock",
     Path(__file__),
 ]
-JOBS = 4  # kernels at once: the notebooks mostly wait on their servers
+JOBS = 2  # kernels at once: they mostly wait on their servers, but the suite runs beside them
 TIMEOUT = 120  # seconds for one cell
 
 

@@ -1,7 +1,9 @@
 """The docs site, built once per test session with `mkdocs build --strict`.
 
-The build records real outputs by running the demo app (docs/hooks/outputs.py), so it
-takes a few seconds; every test here reads the same built directory.
+The build records real outputs by running the demo app (docs/hooks/outputs.py) and
+executes the ten notebooks (docs/hooks/notebooks.py, kept in var/notebooks/ until what
+they run changes), so a first build takes a minute or two; every test here reads the same
+built directory.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # a first build runs every notebook: about 1-2 min, longer under load
     )
     assert build.returncode == 0, f"mkdocs build --strict failed:\n{build.stderr}"
     return Site(target, build.stderr, started)

@@ -1,4 +1,4 @@
-"""The built site in a real browser: Debian's chromium, driven by Playwright, over HTTP on
+"""The built site in a real browser: chromium (tests/browser.py), driven by Playwright, over HTTP on
 127.0.0.1. Every page load is watched: a request to any other host, a console error or an
 uncaught exception fails the test. Screenshots land in test-artifacts/docs/.
 """
@@ -6,47 +6,26 @@ uncaught exception fails the test. Screenshots land in test-artifacts/docs/.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from guide.sections import load
-from tests.conftest import require
+from tests.browser import launched_chromium
 from tests.docs.conftest import REPO
 
 pytestmark = pytest.mark.live
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts" / "docs"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 10_000
 
 
 @pytest.fixture(scope="module")
 def browser():
-    require(Path(CHROMIUM).is_file(), f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "the playwright Python package is not installed")
-    with sync_playwright() as playwright:
-        # launch() starts chromium with a fresh temporary profile (its own --user-data-dir)
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @dataclass
