@@ -13,7 +13,7 @@ from guide.live import LiveServer
 pytestmark = pytest.mark.live
 
 CLAIM = "response-before-tasks"
-TASK_SECONDS = 1.0
+TASK_SECONDS = 2.0  # the response takes ms: a loaded machine has room to answer first
 
 
 def test_real_server_answers_before_the_task_ends():
