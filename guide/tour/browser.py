@@ -10,6 +10,7 @@ go through once the server is back.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -101,14 +102,22 @@ def register_admin(server: LiveServer) -> None:
     subprocess.run(make_admin, env=server.env, check=True, capture_output=True)
 
 
-def main(open_browser: bool = True) -> int:
+def main() -> int:
+    """Until Ctrl-C (or SIGTERM); on a terminal, the system's browser opens the page."""
+    signal.signal(signal.SIGTERM, stop)
     with browser_stack() as server:
         url = f"{server.url}/dashboard"
-        print(f"The dashboard: {url}\nLog in as {ADMIN} / {PASSWORD!r}. Ctrl-C stops it.")
-        if open_browser:
+        print(f"The dashboard: {url}", flush=True)
+        print(f"Log in as {ADMIN} / {PASSWORD!r}. Ctrl-C stops it.", flush=True)
+        if sys.stdout.isatty():
             webbrowser.open(url)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
             pass
+    print("The demo app and its temporary files are gone.", flush=True)
     return 0
+
+
+def stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # the same clean stop as Ctrl-C: the server, then its files

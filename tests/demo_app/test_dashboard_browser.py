@@ -3,19 +3,22 @@ dashboard app (`python -m guide tour --browser`) over HTTP on 127.0.0.1.
 
 Every page is watched as the docs test watches the site: a request to any other host, a
 console error or an uncaught exception fails the test. The screenshots at 1280 px go to the
-docs (docs/assets/), the others to test-artifacts/dashboard/.
+docs (docs/assets/), the others to test-artifacts/dashboard/. Last, the command itself:
+`python -m guide tour --browser` serves the page until it is stopped, then removes it.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
-from guide.live import PASSWORD
+from guide.live import PASSWORD, LiveServer
 from guide.tour.browser import ADMIN, browser_stack
 from tests.browser import launched_chromium
 
@@ -172,11 +175,29 @@ def test_the_page_fits_a_phone_and_has_a_dark_scheme(open_page, live_database):
 
 
 def test_the_page_allows_only_its_own_origin(dashboard):
-    import httpx
-
     response = httpx.get(f"{dashboard.url}/dashboard")
     policy = response.headers["content-security-policy"]
     sources = {part.split()[0]: part.split()[1:] for part in policy.split("; ")}
     assert sources["default-src"] == ["'none'"]
     for directive in ("script-src", "style-src", "connect-src"):
         assert sources[directive] == ["'self'"], policy
+
+
+class TourBrowser(LiveServer):
+    """`python -m guide tour --browser`, up once it prints the dashboard's address."""
+
+    ready = r"The dashboard: http://127\.0\.0\.1:\d+/dashboard"
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "guide", "tour", "--browser"]
+
+
+def test_the_tour_serves_the_dashboard_until_stopped_then_removes_it():
+    with TourBrowser("guide tour --browser") as tour:
+        url = tour.wait_for_line(tour.ready).split("The dashboard: ")[1].strip()
+        page = httpx.get(url)
+        assert page.status_code == 200 and 'data-mail-switch="yes"' in page.text
+        assert tour.terminate(timeout=30) == 0
+    assert "The demo app and its temporary files are gone." in tour.output()
+    with pytest.raises(httpx.ConnectError):  # its server stopped with it
+        httpx.get(url)
