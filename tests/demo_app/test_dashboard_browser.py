@@ -1,14 +1,16 @@
-"""The dashboard in a real browser: Debian's chromium, driven by Playwright, on the tour's
+"""The dashboard in a real browser: chromium (tests/browser.py), driven by Playwright, on the tour's
 dashboard app (`python -m guide tour --browser`) over HTTP on 127.0.0.1.
 
 Every page is watched as the docs test watches the site: a request to any other host, a
-console error or an uncaught exception fails the test. The screenshots at 1280 px go to the
-docs (docs/assets/), the others to test-artifacts/dashboard/. Last, the command itself:
+console error or an uncaught exception fails the test. The screenshots go to
+test-artifacts/dashboard/; with GUIDE_UPDATE_SCREENSHOTS=1 the two the docs show are
+taken into docs/assets/ too. Last, the command itself:
 `python -m guide tour --browser` serves the page until it is stopped, then removes it.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -120,9 +122,12 @@ def run(page, request_id: str, task: str, status: str) -> str:
 
 
 def shot(page, name: str, docs: bool = False) -> None:
-    folder = DOCS_ASSETS if docs else ARTIFACTS
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=folder / f"{name}.png", full_page=False)
+    """Into test-artifacts/dashboard/; a docs screenshot also replaces the committed one in
+    docs/assets/ when GUIDE_UPDATE_SCREENSHOTS=1 (a test run leaves the checkout as it was)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=False)
+    if docs and os.environ.get("GUIDE_UPDATE_SCREENSHOTS") == "1":
+        page.screenshot(path=DOCS_ASSETS / f"{name}.png", full_page=False)
 
 
 def test_a_registration_and_its_two_tasks_reach_succeeded(open_page, live_database):
