@@ -13,7 +13,7 @@ THREADS = int(os.getenv("THREADS", "4"))
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    # Demo only: AnyIO's pool has 40 threads; 4 lets a handful of requests fill it.
+    # Demo only: AnyIO's limiter has 40 tokens; 4 lets a handful of requests take them all.
     anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
     yield
 

@@ -1,6 +1,6 @@
-"""`def` background tasks run in AnyIO's thread pool (40 threads), the same pool that
-`def` endpoints and `def` dependencies use: tasks that fill it hold up every `def`
-endpoint, while `async def` endpoints keep answering."""
+"""`def` background tasks run in worker threads under AnyIO's default limiter (40 tokens),
+the same limiter that `def` endpoints and `def` dependencies take from: tasks that hold
+every token hold up every `def` endpoint, while `async def` endpoints keep answering."""
 
 import time
 
@@ -17,7 +17,7 @@ TASK_SECONDS = 2.0
 THREADS = 4  # the example lowers the pool from 40 so four requests fill it
 
 
-async def test_the_default_pool_has_40_threads():
+async def test_the_default_limiter_has_40_tokens():
     assert anyio.to_thread.current_default_thread_limiter().total_tokens == 40
 
 
