@@ -17,7 +17,7 @@ TASK_SECONDS = 2.0
 THREADS = 4  # the example lowers the pool from 40 so four requests fill it
 
 
-async def test_the_default_limiter_has_40_tokens():
+async def test_the_default_pool_has_40_threads():  # 40 tokens: the name is the table's key
     assert anyio.to_thread.current_default_thread_limiter().total_tokens == 40
 
 
