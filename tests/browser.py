@@ -27,9 +27,7 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-MISSING = (
-    "no chromium: apt-get install chromium, or `make browser` (Playwright's own, no root)"
-)
+MISSING = "no chromium: apt-get install chromium, or `make browser` (Playwright's own, no root)"
 
 
 def system_chromium() -> str | None:
