@@ -136,7 +136,12 @@ def record() -> dict[str, str]:
         timeline = rec.get(f"/api/v1/requests/{register.request_id}/timeline", "admin")
         out["registration-timing"] = timing(register, delivered_ms, mail)
         out["registration-console"] = console(register)
-        out["registration-timeline"] = timeline_table(timeline)
+        out["registration-timeline"] = (
+            timeline_table(timeline)
+            + '\n\n<div class="timeline-chart" markdown="0">'
+            + timeline_chart(timeline)
+            + "</div>"
+        )
 
         # Audit logging: a login and an item, each recorded by log_user_action.
         login = rec.login("ada")
@@ -236,6 +241,58 @@ def timeline_table(events: list[dict]) -> str:
         for event in events
     ]
     return "| ms | Event | Task | Status |\n|---:|---|---|---|\n" + "\n".join(rows)
+
+
+def timeline_chart(events: list[dict], width: int = 640) -> str:
+    """The same timeline drawn: one bar per task from its start to its end, on one scale
+    from the request's arrival (0 ms), with the response's moment marked. Inline SVG (no
+    file, no script), so it reads the same wherever the page includes it."""
+    response = next((e["at_ms"] for e in events if e["event"] == "response sent"), None)
+    bars: list[tuple[str, float, float, str]] = []
+    started: dict[str, float] = {}
+    for event in events:
+        if event["event"] == "task started":
+            started[event["task"]] = event["at_ms"]
+        elif event["event"] == "task finished" and event["task"] in started:
+            begin = started.pop(event["task"])
+            bars.append((event["task"], begin, event["at_ms"], event["status"] or ""))
+    end = max([response or 0.0, *(stop for _, _, stop, _ in bars)]) or 1.0
+    left, right, row = 170, 20, 26
+    scale = (width - left - right) / end
+    height = row * (len(bars) + 2)
+    parts = [
+        f'<svg class="timeline-chart" role="img" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" style="max-width: 100%; height: auto" '
+        'xmlns="http://www.w3.org/2000/svg">',
+        f"<title>The request's tasks on one time axis: 0 to {end:.0f} ms after it arrived</title>",
+    ]
+    for n, (task, begin, stop, status) in enumerate(bars):
+        y = row * (n + 1)
+        x, w = left + begin * scale, max((stop - begin) * scale, 1.0)
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" font-size="12" '
+            f'fill="currentColor">{task}</text>'
+            f'<rect class="task {status}" data-task="{task}" data-start-ms="{begin:.1f}" '
+            f'data-end-ms="{stop:.1f}" x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="16" '
+            f'rx="2" fill="#26a69a"><title>{task}: {begin:.1f}-{stop:.1f} ms, {status}</title>'
+            "</rect>"
+        )
+    if response is not None:
+        x = left + response * scale
+        parts.append(
+            f'<line class="response" data-at-ms="{response:.1f}" x1="{x:.1f}" x2="{x:.1f}" '
+            f'y1="{row - 6}" y2="{height - row + 4}" stroke="#ff7043" stroke-width="2"/>'
+            f'<text x="{x + 4:.1f}" y="{row - 10}" font-size="11" fill="currentColor">'
+            f"response sent, {response:.1f} ms</text>"
+        )
+    axis = height - row + 12
+    parts.append(
+        f'<text x="{left}" y="{axis}" font-size="11" fill="currentColor">'
+        "0 ms: request arrived</text>"
+        f'<text x="{width - right}" y="{axis}" font-size="11" text-anchor="end" '
+        f'fill="currentColor">{end:.0f} ms</text></svg>'
+    )
+    return "".join(parts)
 
 
 def table(rows: list) -> str:

@@ -85,6 +85,29 @@ def test_the_registration_timeline_was_recorded_by_this_build(site: Site):
     assert sent <= first_task < last_task, events
 
 
+BAR = re.compile(
+    r'<rect class="task (?P<status>\w*)" data-task="(?P<task>\w+)" '
+    r'data-start-ms="(?P<start>[\d.]+)" data-end-ms="(?P<end>[\d.]+)"'
+)
+RESPONSE = re.compile(r'<line class="response" data-at-ms="(?P<at>[\d.]+)"')
+
+
+def test_the_registration_timeline_is_drawn_from_the_same_events(site: Site):
+    """One bar per task, from its start to its end, on the response's scale: the chart and
+    the table above it come from the same recorded timeline."""
+    page = site.page("patterns/registration")
+    table = [(float(row["ms"]), row["event"].strip()) for row in ROW.finditer(page)]
+    bars = [m.groupdict() for m in BAR.finditer(page)]
+    [response] = [float(m["at"]) for m in RESPONSE.finditer(page)]
+    assert [bar["task"] for bar in bars] == ["send_welcome_email", "log_user_action"]
+    assert response == next(ms for ms, event in table if event == "response sent")
+    starts = sorted(ms for ms, event in table if event == "task started")
+    assert [float(bar["start"]) for bar in bars] == starts
+    spans = [(float(bar["start"]), float(bar["end"])) for bar in bars]
+    assert response <= spans[0][0] < spans[0][1] <= spans[1][0] < spans[1][1]  # one by one
+    assert {bar["status"] for bar in bars} == {"succeeded"}
+
+
 def test_the_console_lines_are_the_servers(site: Site):
     console = text(site.page("patterns/registration"))
     assert '"POST /api/v1/auth/register HTTP/1.1" 201 Created' in console
