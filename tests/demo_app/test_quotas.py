@@ -43,7 +43,7 @@ def quota(monkeypatch):
 def assert_quota_refusal(response: httpx.Response, what: str, longest: int = 3600) -> int:
     assert response.status_code == 429, response.text
     retry_after = int(response.headers["Retry-After"])
-    assert 1 <= retry_after <= longest
+    assert retry_after in range(1, longest + 1)
     detail = response.json()["detail"]
     assert f"Quota reached: {what}" in detail and f"try again in {retry_after} s" in detail
     return retry_after

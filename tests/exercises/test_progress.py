@@ -29,7 +29,7 @@ def test_ten_exercises_one_per_section():
     for spec in EXERCISES.values():
         assert spec.starter.is_file() and spec.solution.is_file(), spec.filename
         assert spec.starter.read_text() != spec.solution.read_text()
-        assert "TODO(you):" in spec.starter.read_text()
+        assert "YOUR TURN:" in spec.starter.read_text()
         assert (Path(__file__).parent / "wrong" / spec.filename).is_file()
 
 

@@ -80,7 +80,7 @@ SUITE = {
         CLAIM = "holds"
 
         def test_one():
-            assert 1 + 1 == 2
+            assert CLAIM == "holds"
 
         def test_two():
             pass

@@ -15,7 +15,7 @@ def blocking_resize(name: str) -> None:  # leave as it is: a library with nothin
     print(f"{name}: resized", flush=True)
 
 
-# TODO(you): while this task resizes, the server answers nobody: try GET /ping meanwhile.
+# YOUR TURN: while this task resizes, the server answers nobody: try GET /ping meanwhile.
 # Keep the blocking call, and choose the kind of function that FastAPI runs where
 # blocking cannot hold the event loop.
 async def resize_photo(name: str) -> None:

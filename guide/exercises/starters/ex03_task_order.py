@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, FastAPI
 
-# TODO(you): POST /signup adds seven tasks, named below. Predict which of them run, in
+# YOUR TURN: POST /signup adds seven tasks, named below. Predict which of them run, in
 # the order they run: put their names in ORDER and leave out any that never runs.
 # Predict first; then check (the check runs this app and compares).
 ORDER: list[str] = []

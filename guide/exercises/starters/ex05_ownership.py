@@ -32,7 +32,7 @@ async def read_item(item_id: int):  # leave: what the check looks at
 
 @app.put("/items/{item_id}/complete")
 async def complete_item(item_id: int, user: CurrentUser, background_tasks: BackgroundTasks):
-    # TODO(you): anyone can complete anyone's item (and its owner is emailed), and a missing
+    # YOUR TURN: anyone can complete anyone's item (and its owner is emailed), and a missing
     # id is a 500. Answer 404 for both, the same 404 (an id of someone else's item should
     # tell a stranger nothing), before anything is changed or any task is added.
     item = ITEMS[item_id]

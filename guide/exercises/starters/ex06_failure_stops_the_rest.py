@@ -16,7 +16,7 @@ def send_receipt(order_id: int) -> None:
 
 @app.post("/orders/{order_id}")
 def place_order(order_id: int, background_tasks: BackgroundTasks):
-    # TODO(you): notify_warehouse raises, so send_receipt never runs (the client got its
+    # YOUR TURN: notify_warehouse raises, so send_receipt never runs (the client got its
     # 200 and never knows). Keep both tasks, in this order, and make a failing task stop
     # only itself: its error must still be logged, not swallowed.
     background_tasks.add_task(notify_warehouse, order_id)

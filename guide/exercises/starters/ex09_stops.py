@@ -6,7 +6,7 @@ import time
 
 from fastapi import BackgroundTasks, FastAPI
 
-# TODO(you): an export is running when the server is stopped. For each way of stopping it,
+# YOUR TURN: an export is running when the server is stopped. For each way of stopping it,
 # predict whether the export still finishes (prints "done"): True or False.
 # Predict first; then check (the check starts this app for each case and stops it).
 FINISHES: dict[str, bool | None] = {

@@ -24,7 +24,7 @@ def mail_server_send(order_id: int, text: str) -> None:  # leave as it is: the m
     print(f"mail server: invoice for order {order_id} delivered", flush=True)
 
 
-# TODO(you): a queue delivers each message at least once. When a worker dies after sending
+# YOUR TURN: a queue delivers each message at least once. When a worker dies after sending
 # but before acknowledging, the message comes again, maybe to a new process, and the
 # customer gets a second invoice. Make a second run for the same order send nothing.
 def send_invoice(order_id: int) -> None:

@@ -33,7 +33,7 @@ class Note(BaseModel):
     text: str
 
 
-# TODO(you): this task uses the request's connection, which is closed by the time the task
+# YOUR TURN: this task uses the request's connection, which is closed by the time the task
 # runs ("Cannot operate on a closed database"), so the words are never counted. Pass the
 # task the note's id only, and let it open a connection of its own.
 def count_words(db: sqlite3.Connection, note_id: int) -> None:
