@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 
 from guide.live.celery import celery_stack
-from tests.celery.conftest import redis_server  # noqa: F401  (the session's Redis)
 from tests.conftest import new_postgres_database
 from tests.demo_app.test_live_reliability import register, wait_until
 from tests.records import query
@@ -22,7 +21,7 @@ USERS = 20
 
 
 def test_registrations_through_two_web_processes_are_delivered_once_by_celery_workers(
-    redis_server,  # noqa: F811
+    redis_server,
     postgres,
 ):
     database = {"DATABASE_URL": new_postgres_database(postgres)}
