@@ -213,7 +213,9 @@ def message_of_run(worker, started_line: str) -> str:
 
 def test_a_pool_process_killed_mid_task_gets_its_message_back_at_once(shared):
     visibility = float(shared.app.server.env["CELERY_VISIBILITY_TIMEOUT"])
-    back_within = POOL_NOTICES_WITHIN + 3  # and a few seconds to requeue and fetch it again
+    # and seconds to requeue and fetch it again: 3 s was not always enough at load (8.0 s
+    # passed once); still below the visibility timeout, the other way back (asserted)
+    back_within = POOL_NOTICES_WITHIN + 7
     assert back_within < visibility  # the other way back cannot be mistaken for this one
     shared.mail.delay = 2.0  # the attempt is still talking to the mail server when killed
     try:
