@@ -15,7 +15,9 @@ held: dict[str, threading.Event] = {}  # name -> set to let that call finish
 def hold(name: str) -> None:
     """Blocking work that lasts until POST /release/{name}."""
     held[name] = threading.Event()
-    print(f"{name}: holding a thread", flush=True)
+    # One write per line: print() writes the text and the newline separately, and calls
+    # starting in several threads at once would interleave them into one line.
+    print(f"{name}: holding a thread\n", end="", flush=True)
     held[name].wait(30)
 
 

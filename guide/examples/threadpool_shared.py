@@ -23,7 +23,7 @@ app = FastAPI(lifespan=lifespan)
 
 def resize_image(name: str) -> None:
     time.sleep(TASK_SECONDS)
-    print(f"{name}: resized", flush=True)
+    print(f"{name}: resized\n", end="", flush=True)  # one write: tasks end together
 
 
 @app.post("/images/{name}")
