@@ -2,11 +2,13 @@
 
 `query(stack, "SELECT status FROM task_runs WHERE name = ?", name)`: `?` placeholders on
 both (turned into psycopg's `%s`). JSON columns are text only on SQLite: compare them as
-`CAST(args AS TEXT) LIKE ?`, which both understand.
+`CAST(args AS TEXT) LIKE ?`, which both understand. `wait_until` polls for what a process
+writes after its response (a task's outcome, a request's record).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import create_engine
@@ -37,3 +39,13 @@ def _run(url: str, sql: str, params: tuple, fetch: bool) -> list[tuple]:
             return [tuple(row) for row in result.all()] if fetch else []
     finally:
         engine.dispose()
+
+
+def wait_until(check, timeout: float = 30.0):
+    """Poll `check()` until it returns something truthy (tasks finish after responses)."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still {result!r} after {timeout}s")
+        time.sleep(0.05)
+    return result

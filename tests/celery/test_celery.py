@@ -17,8 +17,8 @@ from demo_app.models import TaskRun, utcnow
 from guide.live import LiveServer
 from guide.live.celery import celery_stack, children
 from tests.celery.conftest import add_runs
-from tests.demo_app.test_live_reliability import admin_headers, register, wait_until
-from tests.records import query
+from tests.demo_app.test_live_reliability import admin_headers, register
+from tests.records import query, wait_until
 
 pytestmark = pytest.mark.live
 

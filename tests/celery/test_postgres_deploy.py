@@ -12,8 +12,8 @@ import pytest
 
 from guide.live.celery import celery_stack
 from tests.conftest import new_postgres_database
-from tests.demo_app.test_live_reliability import register, wait_until
-from tests.records import query
+from tests.demo_app.test_live_reliability import register
+from tests.records import query, wait_until
 
 pytestmark = pytest.mark.live
 

@@ -12,7 +12,7 @@ import pytest
 from guide import sections
 from guide.live import demo_stack
 from tests.demo_app.conftest import FAST_HASHING, PASSWORD
-from tests.records import query
+from tests.records import query, wait_until
 
 pytestmark = pytest.mark.live
 
@@ -22,16 +22,6 @@ QUICK_RECOVERY = FAST_HASHING | {
     "INSTANCE_STALE_AFTER_SECONDS": "1.5",
     "TASK_RETRY_BASE_SECONDS": "0.2",
 }
-
-
-def wait_until(check, timeout: float = 30.0):
-    """Poll `check()` until it returns something truthy (tasks finish after responses)."""
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"still {result!r} after {timeout}s")
-        time.sleep(0.05)
-    return result
 
 
 def logged_lines_in_the_guide() -> list[str]:
