@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     scheduler_poll_seconds: float = 1.0
     instance_stale_after_seconds: float = 15.0
     cleanup_interval_seconds: float = 3600.0
+    # GET /api/v1/events: a stream ends after this long and the client comes back with
+    # Last-Event-ID (its token is checked again then). Below a proxy's idle timeout.
+    event_stream_seconds: float = Field(default=60.0, ge=0)
 
     # --8<-- [start:celery_settings]
     # Where tasks run: "inprocess" (BackgroundTasks, in this process, after the response) or

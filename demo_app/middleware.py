@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+import anyio
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -100,10 +101,22 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
+SAVE_SECONDS = 10.0
+
+
 async def save(record: RequestRecord) -> None:
-    try:
-        async with db.session() as session:
-            session.add(record)  # an insert, never a merge: no request overwrites another's
-            await session.commit()
-    except Exception:  # the timeline is a diagnostic: never fail a request over it
-        log.exception("could not record request %s", record.request_id)
+    """Write the record, shielded from cancellation (within SAVE_SECONDS).
+
+    A streaming response is sent from a task group that Starlette cancels once the server
+    reports the client gone, and uvicorn reports that as soon as the last byte is sent: an
+    unshielded write there was cancelled mid-INSERT, and the record of every event stream
+    that ended was lost (and on SQLite its connection torn down)."""
+    with anyio.move_on_after(SAVE_SECONDS, shield=True) as scope:
+        try:
+            async with db.session() as session:
+                session.add(record)  # an insert, never a merge: no request overwrites another's
+                await session.commit()
+        except Exception:  # the timeline is a diagnostic: never fail a request over it
+            log.exception("could not record request %s", record.request_id)
+    if scope.cancelled_caught:
+        log.error("could not record request %s in %gs", record.request_id, SAVE_SECONDS)

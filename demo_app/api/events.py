@@ -14,7 +14,7 @@ Every status change of a run writes one of those, so no column or event table is
 - Bounded per client: a poll reads at most `PAGE` rows a table, oldest first (the next poll
   goes on from the last one read), and the stream yields one event at a time into FastAPI's
   buffer of one: a slow client slows its own polling down; nothing piles up for it.
-- Bounded in time too: a stream ends after `STREAM_SECONDS` (event `bye`) and the client
+- Bounded in time too: a stream ends after `EVENT_STREAM_SECONDS` (event `bye`) and the client
   comes back with `Last-Event-ID`. The token is checked when a stream opens, so this is
   also how long an admin who lost the role, or whose token expired, can go on watching.
 - A clean end on shutdown: uvicorn waits for open connections before it stops, and a stream
@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Header, HTTPException, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from sqlalchemy import ColumnElement, func, select
@@ -40,6 +41,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from demo_app import db
 from demo_app.api.responses import ADMINS_ONLY, error
 from demo_app.api.tasks import task_stats
+from demo_app.config import get_settings
 from demo_app.deps import AdminUser
 from demo_app.models import EmailDelivery, RequestRecord, TaskRun, User, utcnow
 
@@ -58,7 +60,6 @@ POLL_SECONDS = 0.25
 OVERLAP = timedelta(seconds=5)  # how late a commit may land and still be seen
 HISTORY = timedelta(minutes=15)  # a new client (no Last-Event-ID) starts this far back
 PAGE = 200  # rows per table per poll
-STREAM_SECONDS = 60.0  # then the client reconnects (and its token is checked again)
 # The stream's own request records, and the dashboard's controls, are not news.
 QUIET_PATHS = ("/api/v1/events", "/api/v1/dashboard/")
 
@@ -194,13 +195,16 @@ async def stream(user: User, since: datetime) -> AsyncIterator[ServerSentEvent]:
     streaming response when the client disconnects."""
     changes = Changes(since)
     first = True
-    ends = asyncio.get_running_loop().time() + STREAM_SECONDS
+    ends = asyncio.get_running_loop().time() + get_settings().event_stream_seconds
     while not _exiting.is_set() and (first or asyncio.get_running_loop().time() < ends):
-        async with db.session() as session:
-            news, more = await changes.poll(session)
-            stats = None
-            if first or any(kind == "run" for kind, _ in news):
-                stats = [s.model_dump(mode="json") for s in await task_stats(user, session)]
+        # A client that leaves cancels the stream: at the next yield or sleep, never in
+        # the middle of a query (a cancelled query costs its connection).
+        with anyio.CancelScope(shield=True):
+            async with db.session() as session:
+                news, more = await changes.poll(session)
+                stats = None
+                if first or any(kind == "run" for kind, _ in news):
+                    stats = [s.model_dump(mode="json") for s in await task_stats(user, session)]
         cursor = to_cursor(changes.since)
         for kind, values in news:
             yield ServerSentEvent(event=kind, id=cursor, data=values)

@@ -22,6 +22,8 @@ from guide.live import FAST_HASHING, PASSWORD, demo_env
 from tests.conftest import DATABASES, new_postgres_database
 
 QUIET_SCHEDULER = {"SCHEDULER_ENABLED": "false"}
+# The test client reads a response to its end: an event stream is one poll, then `bye`.
+SHORT_STREAMS = {"EVENT_STREAM_SECONDS": "0"}
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def database_url(request, tmp_path) -> str:
 
 @pytest.fixture
 def env(tmp_path, mail, monkeypatch, database_url):
-    values = demo_env(tmp_path, mail.port) | FAST_HASHING | QUIET_SCHEDULER
+    values = demo_env(tmp_path, mail.port) | FAST_HASHING | QUIET_SCHEDULER | SHORT_STREAMS
     values["DATABASE_URL"] = database_url
     values["ENVIRONMENT"] = "test"
     for key, value in values.items():

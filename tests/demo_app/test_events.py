@@ -21,10 +21,12 @@ import pytest
 
 from demo_app import db
 from demo_app.api import events
-from guide.live import FAST_HASHING, PASSWORD, DemoClient, demo_stack
+from demo_app.models import RequestRecord
+from guide.live import FAST_HASHING, PASSWORD, DemoClient, demo_stack, request_id_of
 from guide.live.celery import celery_stack
 from tests.celery.conftest import redis_server  # noqa: F401  (a fixture)
-from tests.demo_app.conftest import admin_headers, register, user_headers
+from tests.demo_app.conftest import admin_headers, register, rows, user_headers
+from tests.records import query, wait_until
 
 EVENTS = "/api/v1/events"
 
@@ -66,14 +68,14 @@ def parse(text: str) -> list[Event]:
 
 async def read_stream(client, headers: dict[str, str]) -> tuple[httpx.Response, list[Event]]:
     """One whole stream over ASGI (the test client reads a response to its end): with
-    STREAM_SECONDS at 0 it is one poll, then `bye`. A stream that does not end fails here."""
+    EVENT_STREAM_SECONDS at 0 (the `env` fixture) it is one poll, then `bye`. A stream that
+    does not end fails here."""
     with anyio.fail_after(20):
         response = await client.get(EVENTS, headers=headers)
     return response, parse(response.text)
 
 
-async def test_a_stream_has_its_type_ids_and_ends_after_its_lifetime(client, monkeypatch):
-    monkeypatch.setattr(events, "STREAM_SECONDS", 0)
+async def test_a_stream_has_its_type_ids_and_ends_after_its_lifetime(client):
     headers = await admin_headers(client)
     response, got = await read_stream(client, headers)
     assert response.status_code == 200
@@ -84,10 +86,13 @@ async def test_a_stream_has_its_type_ids_and_ends_after_its_lifetime(client, mon
     assert got[-1].data == {"reason": "lifetime"}
     ids = {event.id for event in got[:-1]}
     assert len(ids) == 1 and None not in ids  # one poll: one cursor
+    # The stream's own record: written after its last byte, although Starlette cancels a
+    # streaming response's task group as soon as the client is gone (at once, here).
+    [record] = await rows(RequestRecord, RequestRecord.request_id == request_id_of(response))
+    assert (record.status_code, record.response_sent_at is not None) == (200, True)
 
 
 async def test_last_event_id_resumes_a_stream_after_what_it_had(client, monkeypatch):
-    monkeypatch.setattr(events, "STREAM_SECONDS", 0)
     monkeypatch.setattr(events, "OVERLAP", timedelta(0))  # no late commits in here
     headers = await admin_headers(client)
     _, first = await read_stream(client, headers)
@@ -184,6 +189,7 @@ class Stream:
     headers: dict[str, str]
     events: list[Event] = field(default_factory=list)
     content_type: str = ""
+    request_id: str = ""
     ended: bool = False
     error: BaseException | None = None
     changed: threading.Condition = field(default_factory=threading.Condition)
@@ -192,6 +198,7 @@ class Stream:
         try:
             with httpx.stream("GET", self.url + EVENTS, headers=self.headers, timeout=30) as r:
                 self.content_type = r.headers["content-type"]
+                self.request_id = request_id_of(r)
                 kind, event_id, data = "message", None, ""
                 for line in r.iter_lines():
                     if line.startswith("event: "):
@@ -283,6 +290,41 @@ def test_the_stream_over_http_has_ids_and_resumes_from_the_last(live_database):
             resumed.wait_for(run_reached(rid, "send_welcome_email", "succeeded"))
             first = resumed.wait_for(lambda e: e.id is not None)
             assert int(first.id or 0) >= int(last)
+
+
+def recorded(stack, request_id: str) -> list[tuple]:
+    """The request's record, once written: (status code, whether its response ended)."""
+    sql = "SELECT status_code, response_sent_at FROM request_records WHERE request_id = ?"
+    return [(code, sent is not None) for code, sent in query(stack, sql, request_id)]
+
+
+@pytest.mark.live
+def test_a_stream_that_ends_on_uvicorn_has_its_request_recorded(live_database):
+    """uvicorn reports the client gone right after the last byte, and Starlette then cancels
+    the streaming response's task group: the record written at that moment must survive."""
+    env = FAST_HASHING | live_database | {"EVENT_STREAM_SECONDS": "0.5"}
+    with demo_stack(env) as stack, DemoClient(stack) as client:
+        headers = admin_token(client)
+        for _ in range(3):
+            with reading(stack.url, headers) as stream:
+                stream.wait_until_ended()
+            assert stream.error is None and stream.events[-1].kind == "bye"
+            assert wait_until(lambda: recorded(stack, stream.request_id), 10) == [(200, True)]
+
+
+@pytest.mark.live
+def test_a_client_that_leaves_mid_stream_still_gets_its_request_recorded(live_database):
+    """uvicorn tells the app the client is gone; Starlette cancels the stream; the request's
+    record is written all the same (without `response_sent_at`: the response never ended)."""
+    with demo_stack(FAST_HASHING | live_database) as stack, DemoClient(stack) as client:
+        headers = admin_token(client) | {"X-Request-ID": "leaver"}
+        with httpx.stream("GET", stack.url + EVENTS, headers=headers, timeout=30) as response:
+            request_id = request_id_of(response)
+            for line in response.iter_lines():
+                if line == "event: ready":
+                    break  # and close the connection mid-stream
+        found = wait_until(lambda: recorded(stack, request_id), timeout=10)
+    assert found == [(200, False)]
 
 
 @pytest.mark.live

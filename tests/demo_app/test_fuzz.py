@@ -40,11 +40,7 @@ MIN_CASES = 1000
 
 
 @pytest.fixture
-def app(env, monkeypatch):
-    import demo_app.api.events
-
-    # the test client reads a response to its end: the event stream ends at once here
-    monkeypatch.setattr(demo_app.api.events, "STREAM_SECONDS", 0)
+def app(env):  # its event streams end at once (the env's EVENT_STREAM_SECONDS)
     app = create_app()
     yield app
     asgi.shutdown_lifespans()  # its engine and scheduler end with the test, not the process
