@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
 import json
 import os
 import re
@@ -76,6 +77,7 @@ INSTALLED = RELEASES[-1]
 WEB = ["uvicorn", "httpx", "python-multipart"]  # as of the release (Starlette, AnyIO follow)
 TOOLS = ["pytest", "pytest-asyncio", "pluggy", "iniconfig", "packaging", "pygments"]
 TOOLS += ["typing-extensions"]  # pytest-asyncio 1.5 needs 4.12; pydantic takes any 4.x
+TOOLS += ["pytest-timeout"]  # pyproject's `timeout`: a hang fails there too
 HARNESS = ["aiosmtpd", "atpublic", "attrs"]  # guide.live imports demo_app.mailbox
 HARNESS += ["opentelemetry-api", "opentelemetry-sdk", "opentelemetry-semantic-conventions"]
 SHOWN = ["fastapi", "starlette", "uvicorn", "anyio", "httpx", "pydantic", "pytest"]
@@ -117,11 +119,15 @@ def install_spec(release: Release, today: str | None = None) -> list[str]:
 
 
 def stamp_of(spec: list[str]) -> list[str]:
-    """What an environment was made from, but for today's date (the test tools' cut-off)."""
-    return [
+    """What an environment was made from, but for today's date (the test tools' cut-off);
+    for a lock file, what it pins (its hash), not only its name."""
+    stamp = [
         arg.split("=", 1)[0] if arg.startswith(tuple(TOOLS + HARNESS)) and "==" not in arg else arg
         for arg in spec
     ]
+    if spec[:1] == ["-r"]:
+        stamp.append(hashlib.sha256(Path(spec[1]).read_bytes()).hexdigest())
+    return stamp
 
 
 def environment(release: Release, log: list[str]) -> tuple[Path, float]:
@@ -184,6 +190,9 @@ def run_tests(release: Release, python: Path, paths: list[str], name: str) -> li
     pytest += ["-p", "tests.release_matrix.record"]
     done = subprocess.run(pytest, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     (home / f"{name}.log").write_text(done.stdout + done.stderr)
+    if done.returncode not in (0, 1):  # 1: some tests failed (a claim that differs)
+        tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
+        raise RuntimeError(f"fastapi {release.fastapi}: pytest exited {done.returncode}:\n{tail}")
     if not outcomes.exists():
         raise RuntimeError(f"fastapi {release.fastapi}: pytest wrote no outcomes:\n{done.stdout}")
     return json.loads(outcomes.read_text())

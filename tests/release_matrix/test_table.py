@@ -228,3 +228,18 @@ def test_an_environment_is_reused_on_another_day_and_remade_for_another_release(
     spec = run.install_spec(first)
     assert f"fastapi=={first.fastapi}" in spec
     assert spec[spec.index("--exclude-newer") + 1] == run.exclude_newer(first) > first.uploaded
+
+
+def test_every_environment_has_the_plugins_the_pytest_config_needs():
+    """pyproject's `timeout` and `asyncio_mode` are unknown options without their plugins, and
+    the suite's warnings are errors: without them no claims test runs there at all."""
+    names = {pin.split("==")[0].lower() for pin in run.install_spec(run.RELEASES[0])}
+    assert {"pytest", "pytest-asyncio", "pytest-timeout"} <= names
+
+
+def test_the_installed_releases_environment_is_remade_when_the_lock_changes(tmp_path):
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("fastapi==1.0\n")
+    before = run.stamp_of(["-r", str(lock)])
+    lock.write_text("fastapi==1.0\npytest-timeout==2.4.0\n")
+    assert run.stamp_of(["-r", str(lock)]) != before
