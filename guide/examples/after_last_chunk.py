@@ -1,0 +1,65 @@
+"""Work a middleware does after a streamed response's last chunk runs in a cancelled scope
+on uvicorn: shield it (or make it a background task)."""
+
+import asyncio
+
+import anyio
+from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
+
+app = FastAPI()
+
+
+async def record(label: str) -> None:
+    await asyncio.sleep(0.1)  # a database write, say
+    print(f"{label}: recorded", flush=True)
+
+
+# --8<-- [start:middleware]
+class RecordAfterLastByte:  # a pure ASGI middleware, like the demo app's request records
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        label = scope["path"].rsplit("/", 1)[-1]
+
+        async def send_then_record(message):
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                try:
+                    if scope["path"].startswith("/shielded/"):
+                        with anyio.CancelScope(shield=True):  # the client gone: no matter
+                            await record(label)
+                    else:
+                        await record(label)  # cancelled, after a StreamingResponse
+                except asyncio.CancelledError:
+                    print(f"{label}: cancelled", flush=True)
+                    raise
+
+        await self.app(scope, receive, send_then_record)
+
+
+# --8<-- [end:middleware]
+
+app.add_middleware(RecordAfterLastByte)
+
+
+def chunks():
+    yield from ("a\n", "b\n")
+
+
+@app.get("/json/{label}")
+async def whole(label: str):
+    return {"label": label}
+
+
+@app.get("/stream/{label}")
+async def stream(label: str):
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+@app.get("/shielded/{label}")
+async def shielded(label: str):
+    return StreamingResponse(chunks(), media_type="text/plain")
