@@ -51,6 +51,7 @@ class _Handler:
         self.sink = sink
 
     async def handle_MAIL(self, server, session, envelope, address, options) -> str:  # noqa: N802
+        self.sink._began()
         if self.sink.delay:
             await asyncio.sleep(self.sink.delay)  # a slow mail server, before any data moves
         envelope.mail_from = address
@@ -90,10 +91,16 @@ class MailSink:
         self.port = port or free_port(host)
         self.on_message = on_message
         self.messages: list[ReceivedMail] = []
+        self.conversations = 0  # sends that reached MAIL FROM (delivered or not)
         self.delay = delay  # seconds to wait before accepting each message
         self.reject: set[str] = set()  # recipients refused with 550
         self._changed = threading.Condition()
         self._controller: Controller | None = None
+
+    def _began(self) -> None:
+        with self._changed:
+            self.conversations += 1
+            self._changed.notify_all()
 
     def _receive(self, mail: ReceivedMail) -> None:
         with self._changed:
@@ -124,6 +131,17 @@ class MailSink:
 
     def to(self, address: str) -> list[ReceivedMail]:
         return [m for m in self.messages if address in m.rcpt_tos]
+
+    def wait_for_conversations(self, count: int, timeout: float = 10.0) -> None:
+        """Block until at least `count` sends reached MAIL FROM: each is mid-conversation
+        (held there `delay` seconds), or past it."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self.conversations < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"{self.conversations} of {count} sends after {timeout}s")
+                self._changed.wait(left)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedMail]:
         """Block until at least `count` messages arrived; raise TimeoutError otherwise."""
