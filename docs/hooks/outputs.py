@@ -28,6 +28,7 @@ from typing import Any
 
 from guide.live import FAST_HASHING, Cursor, DemoClient, DemoStack, demo_stack, elapsed_ms
 from guide.live.client import login_form, new_user
+from guide.tour.timeline import spans_of
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "var" / "docs-generated"
@@ -245,28 +246,22 @@ def timeline_table(events: list[dict]) -> str:
 
 def timeline_chart(events: list[dict], width: int = 640) -> str:
     """The same timeline drawn: one bar per task from its start to its end, on one scale
-    from the request's arrival (0 ms), with the response's moment marked. Inline SVG (no
-    file, no script), so it reads the same wherever the page includes it."""
-    response = next((e["at_ms"] for e in events if e["event"] == "response sent"), None)
-    bars: list[tuple[str, float, float, str]] = []
-    started: dict[str, float] = {}
-    for event in events:
-        if event["event"] == "task started":
-            started[event["task"]] = event["at_ms"]
-        elif event["event"] == "task finished" and event["task"] in started:
-            begin = started.pop(event["task"])
-            bars.append((event["task"], begin, event["at_ms"], event["status"] or ""))
-    end = max([response or 0.0, *(stop for _, _, stop, _ in bars)]) or 1.0
+    from the request's arrival (0 ms), with the response's moment marked; the spans paired
+    as the tour pairs them (`spans_of`). Inline SVG (no file, no script), so it reads the
+    same wherever the page includes it."""
+    response, *tasks = spans_of("request", events)
+    end = max(span.end_ms for span in (response, *tasks)) or 1.0
     left, right, row = 170, 20, 26
     scale = (width - left - right) / end
-    height = row * (len(bars) + 2)
+    height = row * (len(tasks) + 2)
     parts = [
         f'<svg class="timeline-chart" role="img" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" style="max-width: 100%; height: auto" '
         'xmlns="http://www.w3.org/2000/svg">',
         f"<title>The request's tasks on one time axis: 0 to {end:.0f} ms after it arrived</title>",
     ]
-    for n, (task, begin, stop, status) in enumerate(bars):
+    for n, span in enumerate(tasks):
+        task, begin, stop, status = span.label, span.start_ms, span.end_ms, span.status
         y = row * (n + 1)
         x, w = left + begin * scale, max((stop - begin) * scale, 1.0)
         parts.append(
@@ -277,14 +272,14 @@ def timeline_chart(events: list[dict], width: int = 640) -> str:
             f'rx="2" fill="#26a69a"><title>{task}: {begin:.1f}-{stop:.1f} ms, {status}</title>'
             "</rect>"
         )
-    if response is not None:
-        x = left + response * scale
-        parts.append(
-            f'<line class="response" data-at-ms="{response:.1f}" x1="{x:.1f}" x2="{x:.1f}" '
-            f'y1="{row - 6}" y2="{height - row + 4}" stroke="#ff7043" stroke-width="2"/>'
-            f'<text x="{x + 4:.1f}" y="{row - 10}" font-size="11" fill="currentColor">'
-            f"response sent, {response:.1f} ms</text>"
-        )
+    sent = response.end_ms
+    x = left + sent * scale
+    parts.append(
+        f'<line class="response" data-at-ms="{sent:.1f}" x1="{x:.1f}" x2="{x:.1f}" '
+        f'y1="{row - 6}" y2="{height - row + 4}" stroke="#ff7043" stroke-width="2"/>'
+        f'<text x="{x + 4:.1f}" y="{row - 10}" font-size="11" fill="currentColor">'
+        f"response sent, {sent:.1f} ms</text>"
+    )
     axis = height - row + 12
     parts.append(
         f'<text x="{left}" y="{axis}" font-size="11" fill="currentColor">'
