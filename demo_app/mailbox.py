@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import socket
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -135,24 +134,17 @@ class MailSink:
     def wait_for_conversations(self, count: int, timeout: float = 10.0) -> None:
         """Block until at least `count` sends reached MAIL FROM: each is mid-conversation
         (held there `delay` seconds), or past it."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while self.conversations < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"{self.conversations} of {count} sends after {timeout}s")
-                self._changed.wait(left)
+        self._wait_until(lambda: self.conversations, count, "sends", timeout)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedMail]:
         """Block until at least `count` messages arrived; raise TimeoutError otherwise."""
-        deadline = time.monotonic() + timeout
+        self._wait_until(lambda: len(self.messages), count, "messages", timeout)
+        return list(self.messages)
+
+    def _wait_until(self, seen: Callable[[], int], count: int, what: str, timeout: float) -> None:
         with self._changed:
-            while len(self.messages) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"{len(self.messages)} of {count} messages after {timeout}s")
-                self._changed.wait(left)
-            return list(self.messages)
+            if not self._changed.wait_for(lambda: seen() >= count, timeout):
+                raise TimeoutError(f"{seen()} of {count} {what} after {timeout}s")
 
 
 def print_mail(mail: ReceivedMail) -> None:
