@@ -90,11 +90,12 @@ def browser_stack(
     from guide.tour.run import TOUR_ENV
 
     with tempfile.TemporaryDirectory(prefix="guide-dashboard-") as tmp, ExitStack() as cleanup:
-        values = demo_env(Path(tmp), free_port()) | TOUR_ENV
+        values = demo_env(Path(tmp), free_port())
         if celery:
             redis = RedisServer(Path(tmp)).start()
             cleanup.callback(redis.stop)
-            values |= CELERY_ENV | TOUR_ENV | {"REDIS_URL": redis.redis_url()}
+            values |= CELERY_ENV | {"REDIS_URL": redis.redis_url()}
+        values |= TOUR_ENV  # the tour's quick retries, on either backend
         server = LiveServer(BROWSER_APP, env=values | dict(env or {}), args=["--factory"])
         with server:
             if celery:
