@@ -16,8 +16,8 @@ from celery import Celery
 from demo_app.models import TaskRun, utcnow
 from guide.live import LiveServer
 from guide.live.celery import celery_stack, children
+from tests.calls import admin_headers, register
 from tests.celery.conftest import add_runs
-from tests.demo_app.test_live_reliability import admin_headers, register
 from tests.records import query, wait_until
 
 pytestmark = pytest.mark.live

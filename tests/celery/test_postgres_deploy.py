@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from guide.live.celery import celery_stack
+from tests.calls import register
 from tests.conftest import new_postgres_database
-from tests.demo_app.test_live_reliability import register
 from tests.records import query, wait_until
 
 pytestmark = pytest.mark.live

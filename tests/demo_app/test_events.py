@@ -22,8 +22,9 @@ import pytest
 from demo_app import db
 from demo_app.api import events
 from demo_app.models import RequestRecord
-from guide.live import FAST_HASHING, PASSWORD, DemoClient, demo_stack, request_id_of
+from guide.live import FAST_HASHING, DemoClient, demo_stack, request_id_of
 from guide.live.celery import celery_stack
+from guide.live.client import new_user
 from tests.celery.conftest import redis_server  # noqa: F401  (a fixture)
 from tests.demo_app.conftest import admin_headers, register, rows, user_headers
 from tests.records import query, wait_until
@@ -54,16 +55,18 @@ async def test_a_last_event_id_that_is_not_a_cursor_is_refused(client):
     assert response.status_code == 400
 
 
+def event_of(lines: list[str]) -> Event | None:
+    """One event's lines (`event:`, `id:` and one `data:` line), or None: a comment only."""
+    fields = dict(line.split(": ", 1) for line in lines if ": " in line)
+    if "data" not in fields:
+        return None
+    return Event(fields.get("event", "message"), fields.get("id"), json.loads(fields["data"]))
+
+
 def parse(text: str) -> list[Event]:
-    """The events of an event stream's text (`event:`, `id:` and one `data:` line each)."""
-    found = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        if "data" in fields:
-            found.append(
-                Event(fields.get("event", "message"), fields.get("id"), json.loads(fields["data"]))
-            )
-    return found
+    """The events of an event stream's whole text."""
+    blocks = text.replace("\r\n", "\n").split("\n\n")
+    return [event for block in blocks if (event := event_of(block.splitlines()))]
 
 
 async def read_stream(client, headers: dict[str, str]) -> tuple[httpx.Response, list[Event]]:
@@ -98,10 +101,7 @@ async def test_last_event_id_resumes_a_stream_after_what_it_had(client, monkeypa
     _, first = await read_stream(client, headers)
     cursor = first[-2].id
     assert cursor is not None
-    later = await client.post(
-        "/api/v1/auth/register",
-        json={"username": "later", "email": "later@example.com", "password": PASSWORD},
-    )
+    later = await client.post("/api/v1/auth/register", json=new_user("later"))
     _, resumed = await read_stream(client, headers | {"Last-Event-ID": cursor})
     requests = {e.data["request_id"] for e in resumed if e.kind == "request"}  # type: ignore[index]
     assert requests == {later.headers["x-request-id"]}
@@ -126,10 +126,7 @@ def of_request(news, request_id: str) -> list[tuple[str, str]]:
 
 async def test_a_poll_finds_a_registration_its_runs_and_its_email_once(client):
     changes = events.Changes(events.utcnow() - timedelta(minutes=1))
-    response = await client.post(
-        "/api/v1/auth/register",
-        json={"username": "ada", "email": "ada@example.com", "password": PASSWORD},
-    )
+    response = await client.post("/api/v1/auth/register", json=new_user("ada"))
     assert response.status_code == 201, response.text
     request_id = response.headers["x-request-id"]
     news = await poll(changes)
@@ -148,10 +145,7 @@ async def test_a_resumed_stream_sends_what_changed_after_its_cursor(client, monk
     changes = events.Changes(events.utcnow() - timedelta(minutes=1))
     assert await poll(changes)
     cursor = events.to_cursor(changes.since)  # the id the stream's events carry
-    response = await client.post(
-        "/api/v1/auth/register",
-        json={"username": "second", "email": "second@example.com", "password": PASSWORD},
-    )
+    response = await client.post("/api/v1/auth/register", json=new_user("second"))
     resumed = events.Changes(events.from_cursor(cursor))
     news = await poll(resumed)
     second = response.headers["x-request-id"]
@@ -199,19 +193,16 @@ class Stream:
             with httpx.stream("GET", self.url + EVENTS, headers=self.headers, timeout=30) as r:
                 self.content_type = r.headers["content-type"]
                 self.request_id = request_id_of(r)
-                kind, event_id, data = "message", None, ""
+                block: list[str] = []
                 for line in r.iter_lines():
-                    if line.startswith("event: "):
-                        kind = line[7:]
-                    elif line.startswith("id: "):
-                        event_id = line[4:]
-                    elif line.startswith("data: "):
-                        data = line[6:]
-                    elif line == "" and data:
+                    if line:
+                        block.append(line)
+                        continue
+                    if event := event_of(block):  # a blank line ends an event
                         with self.changed:
-                            self.events.append(Event(kind, event_id, json.loads(data)))
+                            self.events.append(event)
                             self.changed.notify_all()
-                        kind, event_id, data = "message", None, ""
+                    block = []
         except BaseException as error:  # noqa: BLE001  (reported to the test)
             self.error = error
         finally:
@@ -317,7 +308,7 @@ def test_a_client_that_leaves_mid_stream_still_gets_its_request_recorded(live_da
     """uvicorn tells the app the client is gone; Starlette cancels the stream; the request's
     record is written all the same (without `response_sent_at`: the response never ended)."""
     with demo_stack(FAST_HASHING | live_database) as stack, DemoClient(stack) as client:
-        headers = admin_token(client) | {"X-Request-ID": "leaver"}
+        headers = admin_token(client)
         with httpx.stream("GET", stack.url + EVENTS, headers=headers, timeout=30) as response:
             request_id = request_id_of(response)
             for line in response.iter_lines():

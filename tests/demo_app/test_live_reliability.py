@@ -11,7 +11,9 @@ import pytest
 
 from guide import sections
 from guide.live import demo_stack
-from tests.demo_app.conftest import FAST_HASHING, PASSWORD
+from guide.live.client import new_user
+from tests.calls import admin_headers, register
+from tests.demo_app.conftest import FAST_HASHING
 from tests.records import query, wait_until
 
 pytestmark = pytest.mark.live
@@ -44,19 +46,6 @@ def assert_lines_in_order(shown: list[str], printed: list[str]) -> None:
         )
         assert found is not None, f"the guide shows a line the app did not print: {line}"
         position = found + 1
-
-
-def register(url: str, username: str, **headers) -> httpx.Response:
-    payload = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
-    return httpx.post(f"{url}/api/v1/auth/register", json=payload, headers=headers, timeout=10)
-
-
-def admin_headers(stack, username: str = "admin") -> dict[str, str]:
-    register(stack.url, username)
-    stack.make_admin(username)
-    form = {"username": username, "password": PASSWORD}
-    token = httpx.post(f"{stack.url}/api/v1/auth/login", data=form).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="module")
@@ -111,10 +100,7 @@ def test_200_registrations_at_once_give_200_emails_and_200_audit_rows(stack):
     async def flood(url: str) -> list[int]:
         limits = httpx.Limits(max_connections=50)
         async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
-            payloads = [
-                {"username": f"user{n}", "email": f"user{n}@example.com", "password": PASSWORD}
-                for n in range(200)
-            ]
+            payloads = [new_user(f"user{n}") for n in range(200)]
             responses = await asyncio.gather(
                 *(client.post("/api/v1/auth/register", json=p) for p in payloads)
             )
