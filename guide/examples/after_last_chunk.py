@@ -4,7 +4,7 @@ on uvicorn: shield it (or make it a background task)."""
 import asyncio
 
 import anyio
-from fastapi import FastAPI
+from fastapi import BackgroundTasks, FastAPI
 from fastapi.responses import StreamingResponse
 
 app = FastAPI()
@@ -55,11 +55,12 @@ async def whole(label: str):
     return {"label": label}
 
 
+def after(label: str) -> None:
+    print(f"{label}: task ran", flush=True)
+
+
 @app.get("/stream/{label}")
-async def stream(label: str):
-    return StreamingResponse(chunks(), media_type="text/plain")
-
-
-@app.get("/shielded/{label}")
-async def shielded(label: str):
+@app.get("/shielded/{label}")  # the same stream; the middleware shields what follows it
+async def stream(label: str, background_tasks: BackgroundTasks):
+    background_tasks.add_task(after, label)  # runs after the task group: not cancelled
     return StreamingResponse(chunks(), media_type="text/plain")

@@ -2,7 +2,8 @@
 cancelled: Starlette sends a stream from a task group that it cancels once the server
 reports the client gone, and uvicorn (ASGI spec 2.3) reports that as soon as the response
 is complete. After a whole (non-streamed) response the same work finishes; shielded, it
-finishes after a stream too. The demo app's request records are written this way."""
+finishes after a stream too. The response's background tasks run all the same: after that
+task group. The demo app's request records are written this way."""
 
 import httpx
 import pytest
@@ -35,6 +36,12 @@ def test_work_after_a_whole_response_finishes(server):
 
 def test_work_after_a_streams_last_chunk_is_cancelled(server):
     assert [outcome(server, f"/stream/s{n}") for n in range(3)] == ["cancelled"] * 3
+
+
+def test_the_streams_background_task_runs_all_the_same(server):
+    start = len(server.lines)
+    assert outcome(server, "/stream/t1") == "cancelled"
+    server.wait_for_line(r"^t1: task ran$", start=start)
 
 
 def test_shielded_work_after_a_stream_finishes(server):
