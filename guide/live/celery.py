@@ -88,6 +88,22 @@ class CeleryWorkerProcess(LiveServer):
         assert self.process
         return children(self.process.pid)
 
+    @property
+    def hostname(self) -> str:
+        return f"{self.name}@{socket.gethostname()}"  # what --hostname {name}@%h expands to
+
+    def active(self, timeout: float = 1.0) -> list[str]:
+        """The ids of the tasks this worker's main process knows to have started (remote
+        control). A pool process tells it so before running the task, through a pipe it reads
+        in its own time: a task can print from its pool process before it shows here."""
+        from celery import Celery  # the guide's CLI does not pay for importing Celery
+
+        broker = self.env.get("CELERY_BROKER_URL") or self.env["REDIS_URL"]
+        with Celery(broker=broker, set_as_current=False) as client:
+            inspect = client.control.inspect([self.hostname], timeout=timeout)
+            replies = inspect.active() or {}
+        return [task["id"] for task in replies.get(self.hostname, [])]
+
 
 class CeleryBeat(LiveServer):
     """`celery -A demo_app.tasks.celery_app beat`: sends the periodic tasks to the queue."""
