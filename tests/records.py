@@ -3,11 +3,13 @@
 `query(stack, "SELECT status FROM task_runs WHERE name = ?", name)`: `?` placeholders on
 both (turned into psycopg's `%s`). JSON columns are text only on SQLite: compare them as
 `CAST(args AS TEXT) LIKE ?`, which both understand. `wait_until` polls for what a process
-writes after its response (a task's outcome, a request's record).
+writes after its response (a task's outcome, a request's record); `eventually` polls on the
+event loop, for what runs on the test's own loop (the scheduler of an ASGI-tested app).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -49,3 +51,12 @@ def wait_until(check, timeout: float = 30.0):
             raise TimeoutError(f"still {result!r} after {timeout}s")
         time.sleep(0.05)
     return result
+
+
+async def eventually(check, seconds: float = 10.0, every: float = 0.02):
+    """`wait_until` on the event loop: poll while what is polled goes on running."""
+    for _ in range(int(seconds / every) + 1):
+        if result := check():
+            return result
+        await asyncio.sleep(every)
+    raise TimeoutError(f"still {check()!r} after {seconds}s")

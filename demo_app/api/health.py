@@ -51,7 +51,7 @@ async def health(request: Request, response: Response) -> dict:
     if settings.task_backend == "celery":
         report["broker"] = await broker_status(settings.celery_broker_url or settings.redis_url)
     scheduler = request.app.state.scheduler
-    report["scheduler"] = "alive" if scheduler and scheduler.alive else "not running"
+    report["scheduler"] = scheduler.state if scheduler else "not running"
     waiting = counts.get(RunStatus.RETRYING, 0) + counts.get(RunStatus.INTERRUPTED, 0)
     report["runs_waiting_for_retry"] = waiting
     report["dead_runs"] = counts.get(RunStatus.DEAD, 0)

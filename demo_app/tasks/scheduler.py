@@ -207,18 +207,42 @@ async def run_cleanup_if_leased() -> str | None:
         await shorten_lease("cleanup_old_data", started + timedelta(seconds=interval))
 
 
+# A tick waits its turn for the database like every request: under load it can take seconds
+# (100 registrations at once on SQLite: health checks waited up to 9 s). One waiting longer
+# than this is stuck, not busy (SQLite's busy timeout, 30 s, ends a tick long before).
+TICK_STUCK_SECONDS = 60.0
+
+
 class Scheduler:
     def __init__(self) -> None:
-        self.last_tick: datetime | None = None
+        self.last_tick: datetime | None = None  # when the last tick that succeeded ended
+        self._tick_began: datetime | None = None  # a tick is under way
+        self._failing = False  # the last tick that ended raised
         self._loop: asyncio.Task | None = None
         self._running: set[asyncio.Task] = set()
         self._started: set[str] = set()  # runs a job of this scheduler has in hand
         self._heartbeat: HeartbeatThread | None = None
 
     @property
+    def state(self) -> str:
+        """For /health: "alive", "failing" (no tick has succeeded lately) or "not running".
+
+        A scheduler waiting on a busy database is alive: told otherwise, a load balancer takes
+        the busiest instances out, and the load moves on to the next ones."""
+        if self._loop is None or self._loop.done():
+            return "not running"
+        now = utcnow()
+        waiting = self._tick_began is not None and not self._failing
+        if waiting and now - self._tick_began < timedelta(seconds=TICK_STUCK_SECONDS):
+            return "alive"
+        window = timedelta(seconds=3 * get_settings().scheduler_poll_seconds + 1)
+        if self.last_tick is not None and now - self.last_tick < window:
+            return "alive"
+        return "failing"
+
+    @property
     def alive(self) -> bool:
-        limit = timedelta(seconds=3 * get_settings().scheduler_poll_seconds + 1)
-        return self.last_tick is not None and utcnow() - self.last_tick < limit
+        return self.state == "alive"
 
     # --8<-- [start:tick]
     async def tick(self) -> None:
@@ -252,10 +276,15 @@ class Scheduler:
 
     async def _forever(self) -> None:
         while True:
+            self._tick_began = utcnow()
             try:
                 await self.tick()
+                self._failing = False
             except Exception:
+                self._failing = True
                 log.exception("scheduler tick failed")
+            finally:
+                self._tick_began = None
             await asyncio.sleep(get_settings().scheduler_poll_seconds)
 
     async def start(self) -> None:

@@ -1,14 +1,16 @@
 """Failure capture, retry and recovery, in-process: the scheduler's steps driven by hand."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
 from demo_app.config import get_settings
-from demo_app.models import AuditLog, EmailDelivery, TaskRun
+from demo_app.models import AuditLog, EmailDelivery, TaskRun, utcnow
 from demo_app.tasks import scheduler
 from demo_app.tasks.runs import instance_id, run_task
 from tests.demo_app.conftest import admin_headers, register, rows, user_headers
+from tests.records import eventually
 
 
 @pytest.fixture
@@ -190,3 +192,58 @@ async def test_recovered_runs_of_one_request_run_one_after_another(client, mail)
     assert (email.name, audit.name) == ("send_welcome_email", "log_user_action")
     assert email.status == audit.status == "succeeded" and email.attempt == audit.attempt == 2
     assert audit.started_at >= email.finished_at
+
+
+async def test_a_scheduler_waiting_on_the_database_is_alive_a_failing_one_is_not(
+    app, client, monkeypatch
+):
+    """Under load every query waits its turn, the scheduler's ticks too: that is no reason
+    for /health to send a load balancer away. Ticks that fail, or a loop that stopped, are."""
+    from sqlalchemy import text, update
+
+    from demo_app import db
+    from demo_app.models import AppInstance
+
+    monkeypatch.setenv("SCHEDULER_POLL_SECONDS", "0.05")
+    get_settings.cache_clear()
+    window = 3 * 0.05 + 1  # no tick for this long: not alive, unless one is waiting
+    sched = app.state.scheduler = scheduler.Scheduler()
+    await sched.start()
+    try:
+        await eventually(lambda: sched.state == "alive")
+        # Hold the writes the next tick makes, for twice the window: the tick waits.
+        async with db.engine().connect() as holder:
+            if holder.dialect.name == "postgresql":
+                await holder.execute(text("LOCK TABLE app_instances IN EXCLUSIVE MODE"))
+            else:  # SQLite: any uncommitted write holds the one write lock
+                await holder.execute(
+                    update(AppInstance).values(heartbeat_at=AppInstance.heartbeat_at)
+                )
+            await asyncio.sleep(window)  # a tick past its writes when the lock came has ended
+            ended = sched.last_tick
+            await asyncio.sleep(2 * window)
+            assert sched.last_tick == ended  # no tick ended since: one is waiting
+            assert utcnow() - ended > timedelta(seconds=window)  # longer than the window
+            response = await client.get("/health")
+            assert (response.status_code, response.json()["scheduler"]) == (200, "alive")
+            with monkeypatch.context() as shorter:  # a tick waiting longer than this: stuck
+                shorter.setattr(scheduler, "TICK_STUCK_SECONDS", 2 * window)
+                assert sched.state == "failing"
+            await holder.rollback()
+        await eventually(lambda: sched.last_tick != ended)  # the tick that waited ends
+        # A tick that fails (here: the table it writes first is gone) is no sign of life.
+        async with db.engine().begin() as conn:
+            await conn.execute(text("ALTER TABLE app_instances RENAME TO app_instances_away"))
+        try:
+            await eventually(lambda: sched.state == "failing", window + 5)
+            response = await client.get("/health")
+            assert (response.status_code, response.json()["scheduler"]) == (503, "failing")
+        finally:
+            async with db.engine().begin() as conn:
+                await conn.execute(text("ALTER TABLE app_instances_away RENAME TO app_instances"))
+        await eventually(lambda: sched.state == "alive")
+    finally:
+        await sched.stop()
+    assert sched.state == "not running"  # at once, not a window later
+    response = await client.get("/health")
+    assert (response.status_code, response.json()["status"]) == (503, "unhealthy")
