@@ -18,7 +18,8 @@ from demo_app.admin import set_admin
 from demo_app.config import get_settings
 from demo_app.mailbox import MailSink
 from demo_app.main import create_app
-from guide.live import FAST_HASHING, PASSWORD, demo_env
+from guide.live import FAST_HASHING, demo_env
+from guide.live.client import login_form, new_user
 from tests.conftest import DATABASES, new_postgres_database
 
 QUIET_SCHEDULER = {"SCHEDULER_ENABLED": "false"}
@@ -67,21 +68,15 @@ async def client(app):
 
 
 async def register(client, username: str, *, subscribe: bool = False) -> dict:
-    payload = {
-        "username": username,
-        "email": f"{username}@example.com",
-        "password": PASSWORD,
-        "subscribe_newsletter": subscribe,
-    }
-    response = await client.post("/api/v1/auth/register", json=payload)
+    response = await client.post(
+        "/api/v1/auth/register", json=new_user(username, subscribe=subscribe)
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 async def login(client, username: str) -> dict[str, str]:
-    response = await client.post(
-        "/api/v1/auth/login", data={"username": username, "password": PASSWORD}
-    )
+    response = await client.post("/api/v1/auth/login", data=login_form(username))
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
