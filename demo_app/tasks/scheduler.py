@@ -232,9 +232,9 @@ class Scheduler:
         if self._loop is None or self._loop.done():
             return "not running"
         now = utcnow()
-        waiting = self._tick_began is not None and not self._failing
-        if waiting and now - self._tick_began < timedelta(seconds=TICK_STUCK_SECONDS):
-            return "alive"
+        began = self._tick_began
+        if began and not self._failing and now - began < timedelta(seconds=TICK_STUCK_SECONDS):
+            return "alive"  # waiting, since a tick that succeeded
         window = timedelta(seconds=3 * get_settings().scheduler_poll_seconds + 1)
         if self.last_tick is not None and now - self.last_tick < window:
             return "alive"
