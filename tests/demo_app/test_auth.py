@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 
 from demo_app.models import AuditLog, TaskRun, User
-from tests.demo_app.conftest import PASSWORD, login, register, rows, user_headers
+from guide.live import PASSWORD
+from tests.demo_app.conftest import login, register, rows, user_headers
 
 
 async def test_register_answers_201_then_sends_the_welcome_email(client, mail):

@@ -22,7 +22,8 @@ from demo_app import db
 from demo_app.main import create_app
 from demo_app.models import TaskRun, User
 from demo_app.security import ALGORITHM, account_stamp
-from tests.demo_app.conftest import PASSWORD, admin_headers, login, register, rows, user_headers
+from guide.live import PASSWORD
+from tests.demo_app.conftest import admin_headers, login, register, rows, user_headers
 
 CALLERS = ("anonymous", "owner", "other", "admin", "tampered", "expired", "deleted")
 BAD_TOKENS = {"anonymous": 401, "tampered": 401, "expired": 401, "deleted": 401}

@@ -18,8 +18,8 @@ import pytest
 from demo_app.api.uploads import MULTIPART_OVERHEAD
 from demo_app.main import MAX_JSON_BODY
 from demo_app.models import Upload, User
-from guide.live import FAST_HASHING, demo_stack
-from tests.demo_app.conftest import PASSWORD, rows, user_headers
+from guide.live import FAST_HASHING, PASSWORD, demo_stack
+from tests.demo_app.conftest import rows, user_headers
 
 MiB = 1024 * 1024
 

@@ -5,8 +5,8 @@ import time
 import httpx
 import pytest
 
-from guide.live import demo_stack
-from tests.demo_app.conftest import FAST_HASHING, PASSWORD
+from guide.live import PASSWORD, demo_stack
+from tests.demo_app.conftest import FAST_HASHING
 
 pytestmark = pytest.mark.live
 

@@ -17,10 +17,9 @@ from sqlalchemy import update
 from demo_app import db
 from demo_app.config import get_settings
 from demo_app.models import AuditLog, Item, TaskRun, Upload, User
-from guide.live import demo_stack
+from guide.live import PASSWORD, demo_stack
 from tests.demo_app.conftest import (
     FAST_HASHING,
-    PASSWORD,
     admin_headers,
     register,
     rows,

@@ -10,7 +10,8 @@ import pytest
 
 from demo_app import db
 from demo_app.models import User
-from tests.demo_app.conftest import PASSWORD, login, register, rows, user_headers
+from guide.live import PASSWORD
+from tests.demo_app.conftest import login, register, rows, user_headers
 
 
 def bearer(token: str) -> dict[str, str]:
