@@ -26,11 +26,10 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from demo_app.mailbox import MailSink, free_port
-from guide.live.process import LiveServer
+from guide.live.process import LiveServer, children
 from guide.live.stack import FAST_HASHING, DemoStack, demo_stack
 
 CELERY_APP = "demo_app.tasks.celery_app"
@@ -124,19 +123,6 @@ def start_all(processes: list[LiveServer], timeout: float = 60.0) -> list[LiveSe
     with ThreadPoolExecutor(max_workers=len(processes) or 1) as pool:
         list(pool.map(lambda process: process.start(timeout), processes))
     return processes
-
-
-def children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (Linux: read from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
 
 
 def stop_all(processes: list[LiveServer], timeout: float = 30.0) -> None:

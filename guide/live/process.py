@@ -4,6 +4,8 @@
 port and keeps every line it prints, so callers can show (or assert) what it did.
 `Cursor` reads a list that another thread appends to: each look returns what came since
 the last one, and nothing is skipped, however long the caller takes to show it.
+`run_whole` runs a command that starts processes of its own (a docs build runs notebook
+kernels, which start demo apps) and, past its time, stops all of them, not just the first.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Generic, Self, TypeVar
 
 from demo_app.mailbox import free_port
@@ -180,3 +183,60 @@ class LiveServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux: read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid`'s children, theirs and so on, those in sessions of their own included (a
+    process group would miss them: kernels and Celery workers start new sessions)."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        below = children(todo.pop())
+        found += below
+        todo += below
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Is `pid` running (a zombie has exited: only its parent has not reaped it yet)?"""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return False
+    return fields[0] != "Z"
+
+
+def run_whole(command: Sequence[str], timeout: float, **kwargs) -> subprocess.CompletedProcess:
+    """`subprocess.run(command, capture_output=True, text=True, timeout=timeout)`; past its
+    time, SIGKILL for the command and every process under it before TimeoutExpired."""
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as expired:
+            for pid in [process.pid, *descendants(process.pid)]:  # the tree first, then kill
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            try:
+                process.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass  # a process that got away holds the pipes still: not waited for
+            raise expired
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)

@@ -15,7 +15,8 @@ from celery import Celery
 
 from demo_app.models import TaskRun, utcnow
 from guide.live import LiveServer
-from guide.live.celery import celery_stack, children
+from guide.live.celery import celery_stack
+from guide.live.process import alive, descendants
 from tests.calls import admin_headers, register
 from tests.celery.conftest import add_runs
 from tests.records import query, wait_until
@@ -347,19 +348,6 @@ class GuideWorker(LiveServer):
 
     def command(self) -> list[str]:
         return [sys.executable, "-m", "guide", "worker"]
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            stat = f.read()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
-
-
-def descendants(pid: int) -> list[int]:
-    return [found for child in children(pid) for found in (child, *descendants(child))]
 
 
 def test_guide_worker_starts_redis_two_workers_and_beat_and_ctrl_c_stops_them(tmp_path):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -20,6 +19,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from guide.live.process import run_whole
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,12 +42,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     env.pop("DOCS_OUTPUTS", None)  # the tests want the real outputs, never the placeholders
     started = time.time()
-    build = subprocess.run(
+    build = run_whole(  # past its time, the notebooks' kernels and demo apps stop with it
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(target)],
         cwd=REPO,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=600,  # a first build runs every notebook: about 1-2 min, longer under load
     )
     assert build.returncode == 0, f"mkdocs build --strict failed:\n{build.stderr}"
