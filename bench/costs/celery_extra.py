@@ -8,12 +8,19 @@
   that (both workers) and over the whole batch. Once Redis holds no message (queued or
   unacknowledged), every accepted registration's emails are counted: lost (none arrived)
   and duplicated (more than one).
+
+Beat runs during the batch, as `make worker` runs it. A worker SIGKILLed right after Redis
+handed it a message (BRPOP removes it; the worker then records it as unacknowledged, not
+in the same step) loses that message: no visibility timeout brings it back. Its run stays
+`queued`, and beat's `recover_runs` sweep sends it again: once in 12 batches on a loaded
+machine, without beat it was lost. `resent` counts the runs the sweep sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import statistics
 import threading
@@ -22,7 +29,7 @@ import time
 import redis
 
 from bench.costs.load import Deliveries, Target, clients
-from guide.live.celery import children
+from guide.live.celery import CeleryBeat, children
 
 
 def enqueue_ms(redis_url: str, count: int) -> dict:
@@ -64,7 +71,18 @@ def kill_worker(worker) -> list[int]:
     return victims
 
 
+RESENT = re.compile(r"recover_runs: (\d+) runs sent again")
+
+
 def batch(target: Target, deliveries: Deliveries, prefix: str, tasks: int, kill_at: int):
+    stack = target.stack
+    with CeleryBeat(stack.app.workdir / "bench-beat-schedule", env=stack.app.server.env) as beat:
+        result = run_batch(target, deliveries, prefix, tasks, kill_at)
+    output = "\n".join([stack.worker_output(), beat.output()])
+    return result | {"resent": sum(int(n) for n in RESENT.findall(output))}
+
+
+def run_batch(target: Target, deliveries: Deliveries, prefix: str, tasks: int, kill_at: int):
     stack = target.stack
     killed: list[int] = []
     at_kill: list[float] = []

@@ -104,7 +104,7 @@ def celery_sentence(celery: dict) -> str:
         f"{batch['tasks']} registrations through {celery['workers']} workers: {killed}; "
         f"{batch['emails_per_s']:.1f} emails/s over the whole batch, {state} after "
         f"{batch['all_delivered_in_s']:.1f} s: {batch['lost']} lost, "
-        f"{batch['duplicated']} duplicated"
+        f"{batch['duplicated']} duplicated, {batch.get('resent', 0)} sent again by the sweep"
     )
 
 
