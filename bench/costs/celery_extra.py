@@ -12,16 +12,14 @@
 Beat runs during the batch, as `make worker` runs it. A worker SIGKILLed right after Redis
 handed it a message (BRPOP removes it; the worker then records it as unacknowledged, not
 in the same step) loses that message: no visibility timeout brings it back. Its run stays
-`queued`, and beat's `recover_runs` sweep sends it again: once in 12 batches on a loaded
-machine, without beat it was lost. `resent` counts the runs the sweep sent.
+`queued`, and beat's `recover_runs` sweep sends it again. `resent` counts the runs the
+sweep sent.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import signal
 import statistics
 import threading
 import time
@@ -30,6 +28,7 @@ import redis
 
 from bench.costs.load import Deliveries, Target, clients
 from guide.live.celery import CeleryBeat, children
+from guide.live.process import kill_all
 
 
 def enqueue_ms(redis_url: str, count: int) -> dict:
@@ -62,11 +61,7 @@ def queue_empty(redis_url: str, timeout: float) -> bool:
 
 def kill_worker(worker) -> list[int]:
     victims = [worker.process.pid, *children(worker.process.pid)]
-    for pid in victims:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    kill_all(victims)
     worker.process.wait(10)
     return victims
 

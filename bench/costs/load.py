@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from demo_app.mailbox import ReceivedMail
+from guide.live.process import stat_of
 
 PROBE_EVERY = 0.05  # seconds between two probe requests
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -91,12 +92,8 @@ def summary(ms: list[float]) -> dict[str, float | int | None]:
 def cpu_seconds(pids: list[int]) -> float:
     total = 0
     for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+        if fields := stat_of(pid):
+            total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / TICKS
 
 

@@ -58,7 +58,7 @@ async def health(request: Request, response: Response) -> dict:
     healthy = (
         report["database"] == "ok"
         and report.get("broker", "ok") == "ok"
-        and (scheduler is None or scheduler.alive)
+        and (scheduler is None or report["scheduler"] == "alive")
     )
     report["status"] = "ok" if healthy else "unhealthy"
     if not healthy:

@@ -213,6 +213,11 @@ async def run_cleanup_if_leased() -> str | None:
 TICK_STUCK_SECONDS = 60.0
 
 
+def tick_window() -> timedelta:
+    """No tick for this long, and none waiting: the scheduler is not keeping up."""
+    return timedelta(seconds=3 * get_settings().scheduler_poll_seconds + 1)
+
+
 class Scheduler:
     def __init__(self) -> None:
         self.last_tick: datetime | None = None  # when the last tick that succeeded ended
@@ -235,14 +240,9 @@ class Scheduler:
         began = self._tick_began
         if began and not self._failing and now - began < timedelta(seconds=TICK_STUCK_SECONDS):
             return "alive"  # waiting, since a tick that succeeded
-        window = timedelta(seconds=3 * get_settings().scheduler_poll_seconds + 1)
-        if self.last_tick is not None and now - self.last_tick < window:
+        if self.last_tick is not None and now - self.last_tick < tick_window():
             return "alive"
         return "failing"
-
-    @property
-    def alive(self) -> bool:
-        return self.state == "alive"
 
     # --8<-- [start:tick]
     async def tick(self) -> None:

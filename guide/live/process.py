@@ -185,17 +185,20 @@ class LiveServer:
         self.stop()
 
 
+def stat_of(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command's name (state, ppid, ...; see
+    proc(5)), or None once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def children(pid: int) -> list[int]:
     """The processes whose parent is `pid` (Linux: read from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
+    pids = (int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    return [child for child in pids if (fields := stat_of(child)) and int(fields[1]) == pid]
 
 
 def descendants(pid: int) -> list[int]:
@@ -212,12 +215,17 @@ def descendants(pid: int) -> list[int]:
 
 def alive(pid: int) -> bool:
     """Is `pid` running (a zombie has exited: only its parent has not reaped it yet)?"""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return False
-    return fields[0] != "Z"
+    fields = stat_of(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+def kill_all(pids: Sequence[int]) -> None:
+    """SIGKILL each of `pids` that still exists."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def run_whole(command: Sequence[str], timeout: float, **kwargs) -> subprocess.CompletedProcess:
@@ -229,11 +237,7 @@ def run_whole(command: Sequence[str], timeout: float, **kwargs) -> subprocess.Co
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as expired:
-            for pid in [process.pid, *descendants(process.pid)]:  # the tree first, then kill
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            kill_all([process.pid, *descendants(process.pid)])  # the tree first, then kill
             try:
                 process.communicate(timeout=10)
             except subprocess.TimeoutExpired:
