@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 export NO_MKDOCS_2_WARNING := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install run tour read serve serve-postgres worker test check lint types docs docs-build notebooks browser bench bench-quick matrix lock clean
+.PHONY: install run tour read serve serve-postgres worker test check lint types fuzz docs docs-build notebooks browser bench bench-quick matrix lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ test: lint types  ## lint, types, then the whole suite (real servers included)
 
 check: lint types  ## the fast inner loop: lint, types and every test that starts no server
 	GUIDE_CHECK=1 $(BIN)/python -m pytest -m "not live" -q -n 2
+
+fuzz: install  ## the API fuzz test from fresh seeds, ten times the examples (minutes)
+	GUIDE_FUZZ_EXPLORE=1 $(BIN)/python -m pytest tests/demo_app/test_fuzz.py -q
 
 lint: install
 	$(BIN)/ruff check .

@@ -57,11 +57,23 @@ SingleLine = Annotated[str, AfterValidator(single_line)]
 MultiLine = Annotated[str, AfterValidator(multi_line)]
 
 
+# ASCII letters, digits and ._- only: no control character, no look-alike.
+Username = Annotated[str, Field(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
+# Passwords are hashed, never stored or logged: any character, bounded (hashing costs).
+Password = Annotated[str, Field(min_length=8, max_length=128)]
+
+# Text that reaches a query is checked here too: PostgreSQL refuses a NUL byte in text
+# (a 500 there), SQLite does not. Run and upload ids are uuid4 hex; request ids are the
+# tokens context.new_request_id keeps; task names are Python function names.
+HexId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+RequestId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+TaskName = Annotated[str, Query(max_length=100, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
 class UserCreate(BaseModel):
-    # ASCII letters, digits and ._- only: no control character, no look-alike.
-    username: SingleLine = Field(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")
+    username: Username
     email: EmailStr
-    password: str = Field(min_length=8, max_length=128)
+    password: Password
     subscribe_newsletter: bool = False
 
     @field_validator("email")
@@ -78,6 +90,13 @@ class UserPublic(BaseModel):
     is_admin: bool
     is_subscribed: bool
     created_at: datetime
+
+
+class LoginForm(BaseModel):
+    """OAuth2's password form (what Swagger UI's Authorize sends), checked like sign-up's."""
+
+    username: Username
+    password: Annotated[str, Field(min_length=1, max_length=128)]
 
 
 class Subscription(BaseModel):

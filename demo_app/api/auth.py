@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, HTTPException, Request, status
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, or_, select
 
@@ -13,7 +12,7 @@ from demo_app.deps import SessionDep, Tasks
 from demo_app.models import User
 from demo_app.quotas import check_email_quota
 from demo_app.ratelimits import RateLimitsDep, client_ip
-from demo_app.schemas import Token, UserCreate, UserPublic
+from demo_app.schemas import LoginForm, Token, UserCreate, UserPublic
 from demo_app.security import create_access_token, hash_password, verify_password
 from demo_app.tasks.worker import log_user_action, send_welcome_email
 
@@ -78,7 +77,7 @@ async def register(
 async def login(
     request: Request,
     limits: RateLimitsDep,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Form()],
     session: SessionDep,
     tasks: Tasks,
 ) -> Token:

@@ -12,7 +12,15 @@ from sqlmodel import col, select
 from demo_app.api.responses import ADMINS_ONLY, error, not_found
 from demo_app.deps import AdminUser, DispatchDep, SessionDep
 from demo_app.models import RequestRecord, RunStatus, TaskRun, utcnow
-from demo_app.schemas import Offset, TaskRunPublic, TaskStats, TimelineEvent
+from demo_app.schemas import (
+    HexId,
+    Offset,
+    RequestId,
+    TaskName,
+    TaskRunPublic,
+    TaskStats,
+    TimelineEvent,
+)
 from demo_app.tasks.runs import instance_id
 
 router = APIRouter(tags=["tasks"], responses=ADMINS_ONLY)
@@ -23,7 +31,7 @@ async def list_runs(
     admin: AdminUser,
     session: SessionDep,
     status_: RunStatus | None = Query(None, alias="status"),
-    name: str | None = None,
+    name: TaskName | None = None,
     offset: Offset = 0,
     limit: int = Query(50, ge=1, le=500),
 ):
@@ -75,7 +83,7 @@ async def task_stats(admin: AdminUser, session: SessionDep):
     responses=not_found("task run") | {409: error("Only dead or failed runs can be retried")},
 )
 async def retry_run(
-    run_id: str,
+    run_id: HexId,
     admin: AdminUser,
     session: SessionDep,
     background_tasks: BackgroundTasks,
@@ -105,7 +113,7 @@ def offset_ms(moment: datetime, start: datetime) -> float:
     response_model=list[TimelineEvent],
     responses=not_found("request"),
 )
-async def request_timeline(request_id: str, admin: AdminUser, session: SessionDep):
+async def request_timeline(request_id: RequestId, admin: AdminUser, session: SessionDep):
     """When the request arrived, when its response left, when each of its tasks ran."""
     record = await session.get(RequestRecord, request_id)
     if record is None:

@@ -13,7 +13,7 @@ from demo_app.config import get_settings
 from demo_app.deps import CurrentUser, SessionDep, Tasks
 from demo_app.models import Upload, id_of
 from demo_app.quotas import QUOTA_EXCEEDED, refuse_over_quota, upload_bytes_left
-from demo_app.schemas import UploadAccepted, UploadStatus
+from demo_app.schemas import HexId, UploadAccepted, UploadStatus
 from demo_app.tasks.worker import process_upload
 
 router = APIRouter(prefix="/uploads", tags=["uploads"], responses=UNAUTHORIZED)
@@ -91,7 +91,7 @@ async def upload_text_file(
 
 
 @router.get("/{upload_id}", response_model=UploadStatus, responses=not_found("upload"))
-async def read_upload(upload_id: str, user: CurrentUser, session: SessionDep) -> Upload:
+async def read_upload(upload_id: HexId, user: CurrentUser, session: SessionDep) -> Upload:
     upload = await session.get(Upload, upload_id)
     if upload is None or upload.owner_id != user.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Upload {upload_id} not found")

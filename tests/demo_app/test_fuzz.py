@@ -4,10 +4,17 @@ Every operation gets generated requests, valid and invalid, as a user and as an 
 through schemathesis's ASGI transport (one event loop of its own, the app's lifespan
 started once). Each response must not be a 5xx, must have a status, content type, headers
 and body that the schema documents. Cheap argon2 (the `env` fixture's FAST_HASHING).
+
+In `make test` the examples come from a fixed seed (Hypothesis's `derandomize`), so a run
+is reproducible and a failure shows again on the next run. `make fuzz` explores: fresh
+seeds and more examples per operation (GUIDE_FUZZ_EXPLORE=1). Every failure either way
+becomes a plain regression test beside its kind (for example the NUL bytes in
+test_edges_input.py), so it is checked on every run whatever the seed.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 import pytest
@@ -35,7 +42,8 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-EXAMPLES_PER_OPERATION = 40  # per role; operations without inputs stop at one
+EXPLORE = os.environ.get("GUIDE_FUZZ_EXPLORE") == "1"
+EXAMPLES_PER_OPERATION = 400 if EXPLORE else 40  # per role; operations without inputs: one
 MIN_CASES = 1000
 
 
@@ -69,6 +77,7 @@ def fuzzer(operation, role: str, headers: dict[str, str], cases: Counter[str]):
         max_examples=EXAMPLES_PER_OPERATION,
         deadline=None,
         database=None,
+        derandomize=not EXPLORE,
         suppress_health_check=list(HealthCheck),
     )
     def fuzz(case) -> None:

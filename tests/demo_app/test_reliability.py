@@ -75,7 +75,7 @@ async def test_an_admin_can_retry_a_dead_run_by_hand(client, mail, fast_retries)
     assert len(mail.to("doomed@example.com")) == 1
     again = await client.post(f"/api/v1/tasks/{run.id}/retry", headers=admin)
     assert again.status_code == 409
-    assert (await client.post("/api/v1/tasks/nope/retry", headers=admin)).status_code == 404
+    assert (await client.post(f"/api/v1/tasks/{'0' * 32}/retry", headers=admin)).status_code == 404
 
 
 async def test_smtp_down_for_50_notifications_then_up_delivers_each_once(
