@@ -27,8 +27,9 @@ async def _with_database(coro_factory):
 
 
 async def _migrate() -> tuple[str | None, str]:
-    from demo_app import db, migrate
+    from demo_app import db
     from demo_app.config import get_settings
+    from demo_app.platform import migrate
 
     db.configure(get_settings().database_url)
     try:
@@ -65,14 +66,14 @@ def main(argv: list[str] | None = None, prog: str = "python -m demo_app") -> int
         )
         return 0
     if args.command == "make-admin":
-        from demo_app.admin import set_admin
+        from demo_app.platform.admin import set_admin
 
         if not asyncio.run(_with_database(lambda: set_admin(args.username, not args.revoke))):
             print(f"No user named {args.username!r}: register first.", file=sys.stderr)
             return 1
         print(f"{args.username} is {'no longer' if args.revoke else 'now'} an admin.")
         return 0
-    from demo_app.tasks.worker import cleanup_old_data
+    from demo_app.runs.retention import cleanup_old_data
 
     print(asyncio.run(_with_database(cleanup_old_data)))
     return 0

@@ -1,4 +1,5 @@
-"""Settings, read once from the environment and an optional `.env` file."""
+"""Shared by the rings: settings, read once from the environment and an optional `.env`
+file."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'demo_app.db'}"
-    # Migrate the schema at start-up (demo_app/migrate.py). Unset: yes, except in production,
+    # Migrate the schema at start-up (platform/migrate.py). Unset: yes, except in production,
     # where the app checks the schema is current and `python -m demo_app migrate` migrates.
     migrate_at_startup: bool | None = None
     # Signs the access tokens. Unset: a random key made once for this installation and kept

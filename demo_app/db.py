@@ -1,4 +1,5 @@
-"""The async engine and sessions. Endpoints and tasks both use `session()`.
+"""Shared by the rings: the async engine and sessions. Endpoints and tasks both use
+`session()`.
 
 The engine is async (aiosqlite), so no endpoint or `async def` task blocks the event loop on
 a database call. SQLite runs in WAL mode with a busy timeout, so concurrent writers wait for
@@ -54,7 +55,9 @@ def engine() -> AsyncEngine:
 
 async def prepare(migrate: bool = True) -> None:
     """At start-up: migrate the schema, or (production) check it is current."""
-    from demo_app import migrate as migrations  # Alembic: loaded by the processes that start
+    from demo_app.platform import (
+        migrate as migrations,  # Alembic: loaded by the processes that start
+    )
 
     await migrations.prepare(engine(), migrate)
 

@@ -1,4 +1,5 @@
-"""Dependencies shared by the routes: the session, the current user, the task queue."""
+"""Shared by the rings: the routes' dependencies: the session, the current user, the
+task queue."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from demo_app.db import get_session
 from demo_app.models import User
-from demo_app.security import account_stamp, decode_access_token
-from demo_app.tasks.runs import Dispatch, TaskQueue
+from demo_app.platform.security import account_stamp, decode_access_token
+from demo_app.runs.queue import Dispatch, TaskQueue
 
 # --8<-- [start:session_dep]
 # scope="function": the session closes when the endpoint returns, before the response is

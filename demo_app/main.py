@@ -1,4 +1,9 @@
-"""The demo app: `uvicorn demo_app.main:app`."""
+"""The demo app: `uvicorn demo_app.main:app`. The routers of the three rings, mounted.
+
+The lesson (lesson/: each pattern's routes and tasks), the runs (runs/: the queue, the
+runner, the scheduler, Celery) and the platform (platform/: limits, security, logs,
+events, health). demo_app/README.md gives the reading order.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,16 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from demo_app import db
-from demo_app.api import api_router, dashboard, events, uploads
-from demo_app.api.health import router as health_router
 from demo_app.config import get_settings
-from demo_app.logs import setup_logging
-from demo_app.middleware import RequestContextMiddleware
-from demo_app.tasks.backend import choose_dispatch
-from demo_app.tasks.scheduler import Scheduler
+from demo_app.lesson import items, newsletter, registration, uploads, users
+from demo_app.platform import dashboard, events, health
+from demo_app.platform.logs import setup_logging
+from demo_app.platform.middleware import RequestContextMiddleware
+from demo_app.runs import routes as runs
+from demo_app.runs.backend import choose_dispatch
+from demo_app.runs.scheduler import Scheduler
+
+API = "/api/v1"
 
 
 @asynccontextmanager
@@ -58,14 +66,15 @@ def create_app() -> FastAPI:
     app.add_middleware(RequestContextMiddleware)  # outermost of ours: every answer has an id
     # Set on the routers, not on FastAPI(): FastAPI's app-wide limit sits outside every
     # middleware, so its 413 would leave without a request id; the routes' is inside.
-    app.include_router(api_router, max_body_size=MAX_JSON_BODY)
+    for module in (registration, users, items, newsletter, runs, events):
+        app.include_router(module.router, prefix=API, max_body_size=MAX_JSON_BODY)
     # The upload route's own limit overrides the default: the file plus its multipart frame.
     app.include_router(
         uploads.router,
-        prefix=api_router.prefix,
+        prefix=API,
         max_body_size=settings.max_upload_bytes + uploads.MULTIPART_OVERHEAD,
     )
-    app.include_router(health_router)
+    app.include_router(health.router)
     app.include_router(dashboard.router)
     return app
 

@@ -1,4 +1,5 @@
-"""Database tables. Ids and plain values are what background tasks receive, never rows."""
+"""Shared by the rings: database tables. Ids and plain values are what background tasks
+receive, never rows."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A moment read back from the database, in UTC: SQLite returns it without its zone
+    (the app writes UTC), PostgreSQL with it."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def new_id() -> str:
@@ -179,7 +186,7 @@ class TaskRun(SQLModel, table=True):
     error_traceback: str | None = None
 
 
-# The email quota counts a user's email runs of the last hour (demo_app/quotas.py).
+# The email quota counts a user's email runs of the last hour (demo_app/platform/quotas.py).
 Index("ix_task_runs_name_queued_at", TaskRun.name, TaskRun.queued_at)  # type: ignore[arg-type]
 Index("ix_task_runs_finished_at", TaskRun.finished_at)  # type: ignore[arg-type]
 Index("ix_email_deliveries_claimed_at", EmailDelivery.claimed_at)  # type: ignore[arg-type]

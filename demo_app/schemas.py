@@ -1,4 +1,4 @@
-"""What the API accepts and returns (the tables stay private)."""
+"""Shared by the rings: what the API accepts and returns (the tables stay private)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ from typing import Any, Self
 
 import httpx
 
-from demo_app.mailbox import MailSink, ReceivedMail
+from demo_app.platform.mailbox import MailSink, ReceivedMail
 from guide import markdown, sections
 from guide.live import FAST_HASHING, Cursor, DemoClient, DemoStack, LiveServer, demo_stack
 from guide.live.celery import CeleryStack, CeleryWorkerProcess, RedisServer, celery_stack

@@ -1,7 +1,7 @@
 """What each way of running a task costs: `make bench` (full) and `make bench-quick`.
 
 The same "register and send a welcome email" route, run seven ways on real uvicorn servers
-on 127.0.0.1, with a local SMTP sink (`demo_app.mailbox.MailSink`) made slow on purpose:
+on 127.0.0.1, with a local SMTP sink (`demo_app.platform.mailbox.MailSink`) made slow on purpose:
 
 - `apps`: one small app with a route per standalone way (inline, `def` task, `async def`
   task, `async def` task with a blocking call) and a route without tasks;

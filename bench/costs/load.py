@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from demo_app.mailbox import ReceivedMail
+from demo_app.platform.mailbox import ReceivedMail
 from guide.live.process import stat_of
 
 PROBE_EVERY = 0.05  # seconds between two probe requests

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.costs.load import Deliveries, Target
-from demo_app.mailbox import MailSink
+from demo_app.platform.mailbox import MailSink
 from guide.live import FAST_HASHING, LiveServer, demo_stack
 from guide.live.celery import (
     CeleryWorkerProcess,

@@ -257,7 +257,7 @@ def findings(data: dict) -> list[str]:
         sentence = "**Celery with a worker SIGKILLed:** " + celery_sentence(data["celery"]) + "."
         if data["celery"]["batch"]["duplicated"]:
             sentence += (
-                " A duplicate is the window `demo_app/tasks/email.py` names: a pool process "
+                " A duplicate is the window `demo_app/lesson/email.py` names: a pool process "
                 "killed after the mail server took the message and before the commit that marks it "
                 "sent; the redelivered run sends it again."
             )

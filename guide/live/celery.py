@@ -28,11 +28,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from demo_app.mailbox import MailSink, free_port
+from demo_app.platform.mailbox import MailSink, free_port
 from guide.live.process import LiveServer, children
 from guide.live.stack import FAST_HASHING, DemoStack, demo_stack
 
-CELERY_APP = "demo_app.tasks.celery_app"
+CELERY_APP = "demo_app.runs.celery_app"
 # Faster start, less chatter: workers on one queue need no gossip, mingle or heartbeats.
 QUIET = ["--without-mingle", "--without-gossip", "--without-heartbeat"]
 
@@ -66,7 +66,7 @@ class RedisServer(LiveServer):
 
 
 class CeleryWorkerProcess(LiveServer):
-    """`celery -A demo_app.tasks.celery_app worker`: prefork, one pool process by default."""
+    """`celery -A demo_app.runs.celery_app worker`: prefork, one pool process by default."""
 
     ready = r"@\S+ ready\."
     new_session = True
@@ -105,7 +105,7 @@ class CeleryWorkerProcess(LiveServer):
 
 
 class CeleryBeat(LiveServer):
-    """`celery -A demo_app.tasks.celery_app beat`: sends the periodic tasks to the queue."""
+    """`celery -A demo_app.runs.celery_app beat`: sends the periodic tasks to the queue."""
 
     ready = r"beat: Starting"
     new_session = True

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Generic, Self, TypeVar
 
-from demo_app.mailbox import free_port
+from demo_app.platform.mailbox import free_port
 
 READY = "Uvicorn running on"
 T = TypeVar("T")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from demo_app.mailbox import MailSink, ReceivedMail
+from demo_app.platform.mailbox import MailSink, ReceivedMail
 from guide.live.process import LiveServer
 
 FAST_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}  # a demo, not a vault

@@ -25,7 +25,7 @@ from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 
 from demo_app.deps import AdminUser
-from demo_app.mailbox import MailSink, free_port, print_mail
+from demo_app.platform.mailbox import MailSink, free_port, print_mail
 from guide.live import PASSWORD, LiveServer, demo_env
 
 BROWSER_APP = "guide.tour.browser:dashboard_app"

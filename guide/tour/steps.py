@@ -32,7 +32,7 @@ STEPS: dict[int, Step] = {
         "The route saves the user, adds two tasks and returns: the client has its 201 before "
         f"the email goes.\nThe local mail server is slow on purpose: {SLOW_MAIL * 1000:.0f} ms "
         "per email.",
-        (Code("demo_app/api/auth.py", "register"),),
+        (Code("demo_app/lesson/registration.py", "register"),),
         3,
         "Step by step: one registration",
     ),
@@ -41,8 +41,8 @@ STEPS: dict[int, Step] = {
         "Logging in and creating an item each add log_user_action: the audit row is written "
         "after the response.",
         (
-            Code("demo_app/api/auth.py", "login"),
-            Code("demo_app/api/items.py", "create_item", ("add_task", "notify")),
+            Code("demo_app/lesson/registration.py", "login"),
+            Code("demo_app/lesson/items.py", "create_item", ("add_task", "notify")),
         ),
         5,
         "Pattern 2: audit logging",
@@ -51,7 +51,7 @@ STEPS: dict[int, Step] = {
         "Processing on completion",
         "Completing an item adds process_item_completion: it counts the owner's completed "
         "items and awards a badge.",
-        (Code("demo_app/api/items.py", "update_item", ("add_task", "notify")),),
+        (Code("demo_app/lesson/items.py", "update_item", ("add_task", "notify")),),
         5,
         "Pattern 3: conditional processing on completion",
     ),
@@ -59,7 +59,7 @@ STEPS: dict[int, Step] = {
         "A newsletter to the subscribers",
         "grace and hedy register and subscribe, linus registers without; ada subscribed in "
         "step 1.\nThen the admin sends a newsletter: one send_batch_email task per batch of 50.",
-        (Code("demo_app/api/newsletter.py", "send_newsletter"),),
+        (Code("demo_app/lesson/newsletter.py", "send_newsletter"),),
         5,
         "Pattern 4: a newsletter, in batches",
     ),
@@ -70,8 +70,8 @@ STEPS: dict[int, Step] = {
         "The demo records each run: the failed send is retried once the server is back.",
         (
             Code("guide/tour/plain_signup.py", "register"),
-            Code("demo_app/api/auth.py", "register"),
-            Code("demo_app/tasks/runs.py", "record_failure", ("backoff",)),
+            Code("demo_app/lesson/registration.py", "register"),
+            Code("demo_app/runs/runner.py", "record_failure", ("backoff",)),
         ),
         6,
         "What the demo does instead: record, retry, give up loudly",

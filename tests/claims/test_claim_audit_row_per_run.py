@@ -10,11 +10,11 @@ from sqlmodel import select
 
 from demo_app import db
 from demo_app.config import get_settings
-from demo_app.context import run_id_var
-from demo_app.mailbox import MailSink
+from demo_app.lesson import tasks
 from demo_app.main import create_app
 from demo_app.models import AuditLog, TaskRun
-from demo_app.tasks import worker
+from demo_app.platform.context import run_id_var
+from demo_app.platform.mailbox import MailSink
 from guide.live import FAST_HASHING, PASSWORD, demo_env
 
 CLAIM = "audit-row-per-run"
@@ -54,7 +54,7 @@ async def register(client, username: str) -> None:
 async def test_a_rerun_of_the_same_run_writes_one_row(app):
     run_id_var.set("run-1")  # what run_task sets for the run it runs
     for _ in range(3):  # the run, then two reruns of it
-        await worker.log_user_action("ann", "LOGIN", None, request_id="req-1")
+        await tasks.log_user_action("ann", "LOGIN", None, request_id="req-1")
     assert [(a.run_id, a.action) for a in await rows(AuditLog)] == [("run-1", "LOGIN")]
 
 

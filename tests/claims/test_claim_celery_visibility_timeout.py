@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from demo_app.config import Settings
-from demo_app.tasks.celery_app import celery_app
-from demo_app.tasks.runs import backoff
+from demo_app.runs.celery_app import celery_app
+from demo_app.runs.runner import backoff
 
 CLAIM = "celery-visibility-timeout"
 

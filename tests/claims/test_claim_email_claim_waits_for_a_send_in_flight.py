@@ -14,10 +14,10 @@ from sqlalchemy import update
 
 from demo_app import db
 from demo_app.config import get_settings
-from demo_app.context import run_id_var
+from demo_app.lesson import email
 from demo_app.models import EmailDelivery, utcnow
-from demo_app.tasks import email
-from demo_app.tasks.runs import RetryLater
+from demo_app.platform.context import run_id_var
+from demo_app.runs.queue import RetryLater
 
 CLAIM = "email-claim-waits-for-a-send-in-flight"
 KEY = "welcome:alice"
@@ -84,7 +84,7 @@ def test_a_second_execution_of_a_run_waits_for_the_first_ones_send(tmp_path, mon
 @pytest.mark.parametrize("attempt", [1, 5])  # 5: the last attempt, yet not dead
 def test_a_run_told_to_retry_later_is_retrying_at_that_moment(attempt):
     from demo_app.models import RunStatus, TaskRun
-    from demo_app.tasks.runs import record_failure
+    from demo_app.runs.runner import record_failure
 
     at = utcnow() + timedelta(seconds=30)
     run = TaskRun(name="send_welcome_email", attempt=attempt)

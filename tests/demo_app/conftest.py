@@ -14,10 +14,10 @@ import pytest
 from sqlmodel import select
 
 from demo_app import db
-from demo_app.admin import set_admin
 from demo_app.config import get_settings
-from demo_app.mailbox import MailSink
 from demo_app.main import create_app
+from demo_app.platform.admin import set_admin
+from demo_app.platform.mailbox import MailSink
 from guide.live import FAST_HASHING, demo_env
 from guide.live.client import login_form, new_user
 from tests.conftest import DATABASES, new_postgres_database

@@ -21,7 +21,7 @@ from sqlalchemy import delete, update
 from demo_app import db
 from demo_app.main import create_app
 from demo_app.models import TaskRun, User
-from demo_app.security import ALGORITHM, account_stamp
+from demo_app.platform.security import ALGORITHM, account_stamp
 from guide.live import PASSWORD
 from tests.demo_app.conftest import admin_headers, login, register, rows, user_headers
 

@@ -15,7 +15,7 @@ import anyio
 import httpx
 import pytest
 
-from demo_app.api.uploads import MULTIPART_OVERHEAD
+from demo_app.lesson.uploads import MULTIPART_OVERHEAD
 from demo_app.main import MAX_JSON_BODY
 from demo_app.models import Upload, User
 from guide.live import FAST_HASHING, PASSWORD, demo_stack

@@ -14,8 +14,8 @@ import logging
 import httpx
 import pytest
 
-from demo_app.logs import RequestIdFilter, mask_email, one_line
-from demo_app.tasks import worker
+from demo_app.lesson import tasks
+from demo_app.platform.logs import RequestIdFilter, mask_email, one_line
 from guide.live import FAST_HASHING, PASSWORD, demo_stack
 
 FORGED = "INFO demo_app.requests [admin-1] POST /api/v1/send-newsletter -> 202"
@@ -53,7 +53,7 @@ async def test_task_prints_quote_the_title_and_mask_the_address(app, capsys):
     # in a Subject header, so the send fails, which is why the edge refuses it. Its line is
     # printed first, and on one line.
     with pytest.raises(ValueError, match="linefeed"):
-        await worker.send_item_notification(
+        await tasks.send_item_notification(
             "ann@example.com", "ann", f"t\n{FORGED}", "updated", 1, 1
         )
     out = capsys.readouterr().out

@@ -14,8 +14,8 @@ import sqlite3
 import httpx
 import pytest
 
-from demo_app.context import new_request_id
 from demo_app.models import AuditLog, RequestRecord, TaskRun
+from demo_app.platform.context import new_request_id
 from guide.live import FAST_HASHING, PASSWORD, demo_stack
 from tests.demo_app.conftest import register, rows
 

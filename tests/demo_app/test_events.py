@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from demo_app import db
-from demo_app.api import events
 from demo_app.models import RequestRecord
+from demo_app.platform import events
 from guide.live import FAST_HASHING, DemoClient, demo_stack, request_id_of
 from guide.live.celery import celery_stack
 from guide.live.client import new_user

@@ -20,7 +20,7 @@ import httpx
 import jwt
 import pytest
 
-from demo_app.mailbox import MailSink
+from demo_app.platform.mailbox import MailSink
 from guide.live import FAST_HASHING, PASSWORD, DemoClient, DemoStack, LiveServer, demo_env
 from tests.records import query
 

@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-from demo_app import migrate
+from demo_app.platform import migrate
 
 # SQLite cannot reflect expression indexes; the migration writes that one by hand.
 SQLITE_EXPRESSION_INDEX = "ignore:autogenerate skipping metadata-specified expression-based index"

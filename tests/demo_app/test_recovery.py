@@ -14,8 +14,9 @@ from sqlalchemy import create_engine, delete, select
 from demo_app import db
 from demo_app.config import get_settings
 from demo_app.models import AppInstance, TaskRun, utcnow
-from demo_app.tasks import runs, scheduler
-from demo_app.tasks.runs import instance_id, new_run, run_task, task
+from demo_app.runs import queue, runner, scheduler
+from demo_app.runs.queue import instance_id, new_run, task
+from demo_app.runs.runner import run_task
 from tests.demo_app.conftest import rows
 
 CALLS: list[str] = []
@@ -64,8 +65,8 @@ def as_other_process(monkeypatch):
     """Make this process call itself `other` (for the scheduler and the claim)."""
 
     def become(name: str = "other") -> None:
-        monkeypatch.setattr(runs, "instance_id", lambda: name)
-        monkeypatch.setattr(scheduler, "instance_id", lambda: name)
+        for module in (queue, runner, scheduler):  # each reads its own imported name
+            monkeypatch.setattr(module, "instance_id", lambda: name)
 
     return become
 

@@ -7,8 +7,9 @@ import pytest
 
 from demo_app.config import get_settings
 from demo_app.models import AuditLog, EmailDelivery, TaskRun, utcnow
-from demo_app.tasks import scheduler
-from demo_app.tasks.runs import instance_id, run_task
+from demo_app.runs import scheduler
+from demo_app.runs.queue import instance_id
+from demo_app.runs.runner import run_task
 from tests.demo_app.conftest import admin_headers, register, rows, user_headers
 from tests.records import eventually
 
@@ -165,8 +166,8 @@ async def test_health_reports_database_and_waiting_runs(client, mail, fast_retri
 
 
 async def test_health_names_an_unreachable_broker():
-    from demo_app.api.health import broker_status
-    from demo_app.mailbox import free_port
+    from demo_app.platform.health import broker_status
+    from demo_app.platform.mailbox import free_port
 
     status = await broker_status(f"redis://127.0.0.1:{free_port()}/0")
     assert status.startswith("unreachable: ")

@@ -18,7 +18,7 @@ from demo_app.models import (
     User,
     utcnow,
 )
-from demo_app.tasks import worker
+from demo_app.runs import retention
 from tests.demo_app.conftest import rows, user_headers
 
 NOTHING = {
@@ -57,12 +57,12 @@ async def test_old_uploads_go_with_their_files_and_new_ones_stay(client, env):
         await session.commit()
     assert sorted(os.listdir(env["UPLOAD_DIR"])) == sorted(ids)
 
-    removed = await worker.cleanup_old_data()
+    removed = await retention.cleanup_old_data()
     assert removed["uploads"] == 1
     assert [u.id for u in await rows(Upload)] == [new_id]
     assert os.listdir(env["UPLOAD_DIR"]) == [new_id]
     assert (await client.get(f"/api/v1/uploads/{old_id}", headers=headers)).status_code == 404
-    assert await worker.cleanup_old_data() == NOTHING  # twice: nothing more, no error
+    assert await retention.cleanup_old_data() == NOTHING  # twice: nothing more, no error
 
 
 async def test_a_file_already_gone_does_not_stop_cleanup(app, env):
@@ -75,7 +75,7 @@ async def test_a_file_already_gone_does_not_stop_cleanup(app, env):
     await folder.mkdir(parents=True, exist_ok=True)
     [_, second] = await rows(Upload)
     await (folder / second.id).touch()  # the first's file is gone already
-    assert (await worker.cleanup_old_data())["uploads"] == 2
+    assert (await retention.cleanup_old_data())["uploads"] == 2
     assert await rows(Upload) == [] and os.listdir(env["UPLOAD_DIR"]) == []
 
 
@@ -90,10 +90,10 @@ async def test_failed_and_dead_runs_are_kept_longer_than_succeeded_ones(app):
         TaskRun(name="failed 91 d", status=RunStatus.FAILED, finished_at=ago(91)),
         TaskRun(name="retrying 91 d", status=RunStatus.RETRYING, finished_at=ago(91)),
     )
-    assert (await worker.cleanup_old_data())["task_runs"] == 3
+    assert (await retention.cleanup_old_data())["task_runs"] == 3
     left = sorted(r.name for r in await rows(TaskRun))
     assert left == ["dead 31 d", "failed 31 d", "retrying 91 d", "succeeded 1 d"]
-    assert await worker.cleanup_old_data() == NOTHING
+    assert await retention.cleanup_old_data() == NOTHING
 
 
 async def test_old_email_deliveries_and_newsletters_go(app):
@@ -122,7 +122,7 @@ async def test_old_email_deliveries_and_newsletters_go(app):
         delivery("newsletter:1:bob@example.com", run_id="dead"),  # its run may be retried
         delivery("achievement:1:first-completion"),  # a badge is announced once, ever
     )
-    removed = await worker.cleanup_old_data()
+    removed = await retention.cleanup_old_data()
     assert (removed["email_deliveries"], removed["newsletters"]) == (2, 1)
     assert sorted(d.idempotency_key for d in await rows(EmailDelivery)) == [
         "achievement:1:first-completion",
@@ -130,4 +130,4 @@ async def test_old_email_deliveries_and_newsletters_go(app):
         "newsletter:2:ann@example.com",
     ]
     assert [n.subject for n in await rows(Newsletter)] == ["New"]
-    assert await worker.cleanup_old_data() == NOTHING
+    assert await retention.cleanup_old_data() == NOTHING

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from demo_app import security
 from demo_app.config import Settings, get_settings
 from demo_app.models import User
+from demo_app.platform import security
 from guide.live import PASSWORD, demo_stack
 from tests.demo_app.conftest import register, rows
 

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from demo_app.config import Settings, get_settings
-from demo_app.tasks.email import deliver
+from demo_app.lesson.email import deliver
 
 
 class OffersStartTLS:

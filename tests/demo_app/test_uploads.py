@@ -2,9 +2,9 @@ import os
 
 import pytest
 
-from demo_app.api.uploads import display_name
+from demo_app.lesson.tasks import count_lines_and_words
+from demo_app.lesson.uploads import display_name
 from demo_app.models import TaskRun, Upload
-from demo_app.tasks.worker import count_lines_and_words
 from tests.demo_app.conftest import rows, user_headers
 
 TEXT = "the quick brown fox\njumps over\n\nthe lazy dog"

@@ -1,0 +1,79 @@
+"""The platform ring: log lines that carry the request id: rich on a terminal, JSON lines with
+LOG_FORMAT=json."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+
+from demo_app.platform.context import current_request_id
+
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
+def one_line(text: str) -> str:
+    """`text` with every non-printable character escaped as repr() would (`\\n`, `\\x00`,
+    `\\u2028`): whatever a client put in a path or a title, it stays on its log line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def mask_email(text: str) -> str:
+    """Addresses in `text` shortened to their first letter and domain: `a***@example.com`.
+
+    Logs are read by more people, and kept longer, than the users table.
+    """
+    return _EMAIL.sub(r"\1***@\2", text)
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds the request id; makes the message one line, with email addresses masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id() or "-"
+        message = record.getMessage()
+        safe = mask_email(one_line(message))
+        if safe != message:
+            record.msg, record.args = safe, None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def setup_logging(log_format: str = "console", level: str = "INFO") -> None:
+    """Configure the `demo_app` loggers (uvicorn keeps its own)."""
+    logger = logging.getLogger("demo_app")
+    for old in logger.handlers[:]:
+        logger.removeHandler(old)
+    if log_format == "json":
+        handler: logging.Handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(JsonFormatter())
+    elif sys.stdout.isatty():
+        from rich.logging import RichHandler
+
+        handler = RichHandler(show_path=False, markup=False)
+        handler.setFormatter(logging.Formatter("[%(request_id)s] %(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(
+            logging.Formatter("%(levelname)s %(name)s [%(request_id)s] %(message)s")
+        )
+    handler.addFilter(RequestIdFilter())
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False

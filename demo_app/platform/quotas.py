@@ -1,0 +1,118 @@
+"""The platform ring: per-user quotas, as route dependencies where they can be: emails a
+user's actions cause per hour, uploads per hour and bytes stored.
+
+Counted from the database rows, not in memory (unlike ratelimits.py): a quota must hold
+across restarts and across several worker processes, and the rows are already there. An
+email is a `task_runs` row of an email task, recorded in the request's transaction; an
+upload is an `uploads` row. Past a quota the answer is 429 with Retry-After, raised before
+the route commits, so nothing is written and no task is scheduled.
+
+Emails are counted by their recipient, the user's address (unique per account): that is
+what a spammer's new account is for, and what bounds mail to a stranger. The newsletter is
+not counted: an admin sends it, to subscribers who opted in.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+import anyio
+from fastapi import HTTPException, status
+from sqlmodel import col, func, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from demo_app.config import get_settings
+from demo_app.deps import CurrentUser, SessionDep
+from demo_app.models import TaskRun, Upload, User, as_utc, id_of, utcnow
+
+WINDOW = timedelta(hours=1)
+# The email tasks a user's own actions schedule, and the argument naming the recipient.
+EMAIL_TASKS = {"send_welcome_email": "email", "send_item_notification": "recipient_email"}
+QUOTA_EXCEEDED = {"description": "A quota is used up: try again after Retry-After seconds"}
+
+
+def refuse(detail: str, free_at: datetime) -> HTTPException:
+    retry_after = max(1, math.ceil((free_at - utcnow()).total_seconds()))
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        f"{detail}: try again in {retry_after} s",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def within_hour(recorded: list[datetime], limit: int, what: str) -> None:
+    """429 if `limit` are already recorded in the last hour (`recorded` oldest first);
+    Retry-After: when enough of them are an hour old for one more."""
+    if len(recorded) < limit:
+        return
+    free_at = as_utc(recorded[len(recorded) - limit]) + WINDOW if limit else utcnow() + WINDOW
+    raise refuse(f"Quota reached: {limit} {what} per hour", free_at)
+
+
+# --8<-- [start:email_quota]
+async def check_email_quota(session: AsyncSession, email: str) -> None:
+    """One more email to `email` this hour, or 429. Call it before scheduling the task."""
+    since = utcnow() - WINDOW
+    to_them = or_(
+        *(
+            (col(TaskRun.name) == name) & (TaskRun.args[argument].as_string() == email)
+            for name, argument in EMAIL_TASKS.items()
+        )
+    )
+    query = (
+        select(TaskRun.queued_at)
+        .where(col(TaskRun.queued_at) >= since, to_them)
+        .order_by(col(TaskRun.queued_at))
+    )
+    recorded = list((await session.exec(query)).all())
+    within_hour(recorded, get_settings().quota_emails_per_hour, "emails")
+
+
+# --8<-- [end:email_quota]
+
+
+async def email_quota(user: CurrentUser, session: SessionDep) -> None:
+    """On the decorator of a route that emails the current user: 429 past the quota,
+    before the route writes anything."""
+    await check_email_quota(session, user.email)
+
+
+async def upload_bytes_left(session: AsyncSession, user: User) -> int:
+    """How many more bytes `user` may store; 429 if none, or if this hour's uploads are used."""
+    settings = get_settings()
+    owned = col(Upload.owner_id) == id_of(user)
+    since = utcnow() - WINDOW
+    query = select(Upload.created_at).where(owned, col(Upload.created_at) >= since)
+    recent = list((await session.exec(query.order_by(col(Upload.created_at)))).all())
+    within_hour(recent, settings.quota_uploads_per_hour, "uploads")
+    used, oldest = (
+        await session.exec(
+            select(func.sum(Upload.size_bytes), func.min(Upload.created_at)).where(owned)
+        )
+    ).one()
+    left = settings.quota_upload_bytes - (used or 0)
+    if left <= 0:
+        raise storage_full(settings.quota_upload_bytes, oldest)
+    return left
+
+
+def storage_full(quota: int, oldest: datetime | None) -> HTTPException:
+    """Stored bytes free up as cleanup removes uploads older than RETENTION_DAYS."""
+    retention = timedelta(days=get_settings().retention_days)
+    free_at = as_utc(oldest) + retention if oldest else utcnow() + retention
+    return refuse(f"Quota reached: {quota} bytes of uploads stored", free_at)
+
+
+async def refuse_over_quota(
+    session: AsyncSession, user: User, path: anyio.Path, size: int, left: int
+) -> None:
+    """After saving: 429 if this file does not fit in what is left, and the file removed."""
+    if size <= left:
+        return
+    try:
+        query = select(func.min(Upload.created_at)).where(col(Upload.owner_id) == id_of(user))
+        oldest = (await session.exec(query)).one()
+    finally:
+        await path.unlink(missing_ok=True)
+    raise storage_full(get_settings().quota_upload_bytes, oldest)

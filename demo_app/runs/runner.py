@@ -1,0 +1,187 @@
+"""The runs ring: running one recorded task and recording how it went.
+
+`run_task(run_id)` claims the row (one process wins it), calls the registered function with
+the stored arguments, and writes the outcome behind a fence. It never raises, so one
+failing task does not stop the tasks after it; a failure is retried with backoff.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+import anyio.to_thread
+from sqlalchemy import or_, update
+from sqlmodel import col, select
+
+from demo_app import db
+from demo_app.config import get_settings
+from demo_app.models import AppInstance, RunStatus, TaskRun, utcnow
+from demo_app.platform.context import request_id_var, run_id_var
+from demo_app.runs.queue import TASKS, NoRetry, RetryLater, instance_id
+
+log = logging.getLogger("demo_app.tasks")
+
+RUNNABLE = (RunStatus.QUEUED, RunStatus.RETRYING, RunStatus.INTERRUPTED)
+
+
+def backoff(attempt: int) -> timedelta:
+    """2, 4, 8, 16... times the base delay."""
+    return timedelta(seconds=get_settings().task_retry_base_seconds * 2 ** (attempt - 1))
+
+
+async def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
+    if inspect.iscoroutinefunction(func):
+        return await func(**arguments)
+    return await anyio.to_thread.run_sync(partial(func, **arguments))
+
+
+# --8<-- [start:claim_run]
+async def claim_run(session, run_id: str) -> bool:
+    """Move a run this process may take to `running` in one UPDATE: one process wins it.
+
+    It may take a run that is `retrying` or `interrupted` (anyone's, once its
+    `next_attempt_at` has come), or one `queued` for it: recorded by this process, or by
+    one known gone (no heartbeat row: a Celery mode web process, which runs nothing
+    itself, or one whose heartbeat expired).
+    Never a run another process is running or has queued for itself.
+    """
+    me = instance_id()
+    now = utcnow()
+    # any process's, by any process, once due (a message delivered early waits for the sweep)
+    due = col(TaskRun.status).in_((RunStatus.RETRYING, RunStatus.INTERRUPTED)) & or_(
+        col(TaskRun.next_attempt_at).is_(None), col(TaskRun.next_attempt_at) <= now
+    )
+    alive = select(AppInstance.id).where(col(AppInstance.id) != me)
+    queued_for_me = (col(TaskRun.status) == RunStatus.QUEUED) & or_(
+        col(TaskRun.claimed_by).is_(None), col(TaskRun.claimed_by).not_in(alive)
+    )
+    claimed = await session.exec(
+        update(TaskRun)
+        .where(col(TaskRun.id) == run_id)
+        .where(or_(due, queued_for_me))
+        .values(
+            status=RunStatus.RUNNING,
+            attempt=TaskRun.attempt + 1,
+            started_at=now,
+            next_attempt_at=None,
+            claimed_by=me,
+        )
+    )
+    await session.commit()
+    return claimed.rowcount == 1
+
+
+# --8<-- [end:claim_run]
+
+
+# --8<-- [start:record_failure]
+def record_failure(run: TaskRun, exc: Exception) -> None:
+    run.error_type, run.error_message = type(exc).__name__, str(exc)
+    run.error_traceback = traceback.format_exc()
+    if isinstance(exc, NoRetry):
+        run.status = RunStatus.FAILED
+    elif isinstance(exc, RetryLater):
+        run.status, run.next_attempt_at = RunStatus.RETRYING, exc.at
+    elif run.attempt < get_settings().task_max_attempts:
+        run.status, run.next_attempt_at = RunStatus.RETRYING, utcnow() + backoff(run.attempt)
+    else:
+        run.status = RunStatus.DEAD
+
+
+# --8<-- [end:record_failure]
+
+
+# --8<-- [start:run_task]
+async def run_task(run_id: str, time_limit: float | None = None) -> RunStatus | None:
+    """Run one recorded task and record how it went. Returns the run's status (None: no run).
+
+    `time_limit` (Celery mode's soft limit, in seconds): an attempt that takes longer is
+    cancelled and recorded as a failure (`TimeoutError`), so it is retried like any other.
+    """
+    async with db.session() as session:
+        claimed = await claim_run(session, run_id)
+        run = await session.get(TaskRun, run_id)
+        if run is None:
+            return None
+        if not claimed:
+            return run.status  # finished, or another process has it
+        await session.commit()  # end the read: hold no connection while the task runs
+        session.expunge(run)  # its outcome is written by `record_outcome`, fenced, below
+        token = request_id_var.set(run.request_id)
+        run_token = run_id_var.set(run.id)
+        try:
+            log.info("task %s started (attempt %d)", run.name, run.attempt)
+            started = time.perf_counter()
+            try:
+                with anyio.fail_after(time_limit):
+                    run.result = await call(TASKS[run.name], run.args)
+            except Exception as exc:
+                record_failure(run, exc)
+                log.error("task %s failed: %s: %s", run.name, run.error_type, exc)
+            else:
+                run.status = RunStatus.SUCCEEDED
+                run.error_type = run.error_message = run.error_traceback = None
+            # Not reached when the task is cancelled (shutdown): the run stays `running`,
+            # and is found as interrupted and run again once this process is gone.
+            run.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            run.finished_at = utcnow()
+            if not await record_outcome(session, run):
+                log.warning(
+                    "task %s attempt %d ended after its run was taken over: outcome not recorded",
+                    run.name,
+                    run.attempt,
+                )
+                current = await session.get(TaskRun, run_id)
+                return current.status if current else None
+            took = f"attempt {run.attempt} took {run.duration_ms:.1f} ms"
+            if run.status == RunStatus.RETRYING:
+                log.info("task %s retrying at %s (%s)", run.name, run.next_attempt_at, took)
+            else:
+                log.info("task %s %s (%s)", run.name, run.status, took)
+            return run.status
+        finally:
+            request_id_var.reset(token)
+            run_id_var.reset(run_token)
+
+
+# --8<-- [end:run_task]
+
+
+# --8<-- [start:record_outcome]
+async def record_outcome(session, run: TaskRun) -> bool:
+    """Write an attempt's outcome only while the run is still this attempt's (a fence).
+
+    Recovery can hand a run to another process while this one still runs it (a process
+    thought gone, a queued run taken over): both then execute it, which is why tasks must be
+    idempotent. What the fence prevents is the late attempt overwriting the record of the
+    one that took over. False: the outcome was not written.
+    """
+    written = await session.exec(
+        update(TaskRun)
+        .where(col(TaskRun.id) == run.id)
+        .where(col(TaskRun.status) == RunStatus.RUNNING)
+        .where(col(TaskRun.claimed_by) == run.claimed_by)
+        .where(col(TaskRun.attempt) == run.attempt)
+        .values(
+            status=run.status,
+            result=run.result,
+            next_attempt_at=run.next_attempt_at,
+            error_type=run.error_type,
+            error_message=run.error_message,
+            error_traceback=run.error_traceback,
+            duration_ms=run.duration_ms,
+            finished_at=run.finished_at,
+        )
+    )
+    await session.commit()
+    return written.rowcount == 1
+
+
+# --8<-- [end:record_outcome]

@@ -1,1 +1,0 @@
-"""Background tasks: what they do (`worker`), how they are recorded and run (`runs`)."""
