@@ -21,7 +21,7 @@ _engine: AsyncEngine | None = None
 _sessions: async_sessionmaker[AsyncSession] | None = None
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
@@ -29,13 +29,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def new_engine(url: str) -> AsyncEngine:
+    """An engine for `url`; on SQLite, each connection in WAL mode, waiting on a busy lock."""
+    engine = create_async_engine(url)
+    if url.startswith("sqlite"):
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
+    return engine
+
+
 def configure(url: str) -> AsyncEngine:
     global _engine, _sessions
     if url.startswith("sqlite") and ":memory:" not in url and "///" in url:
         Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-    _engine = create_async_engine(url)
-    if url.startswith("sqlite"):
-        event.listen(_engine.sync_engine, "connect", _sqlite_pragmas)
+    _engine = new_engine(url)
     _sessions = async_sessionmaker(_engine, class_=AsyncSession, expire_on_commit=False)
     return _engine
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import require
+from tests.support import require
 
 FLAGS = [
     "--headless",

@@ -1,7 +1,4 @@
-"""Suite-wide rules.
-
-`require(ok, reason)`: skip a test whose tool is missing on a developer's machine, but fail
-it under CI=true, where everything the suite needs must be installed by the project.
+"""Suite-wide fixtures and rules (shared helpers: tests/support.py).
 
 Tests that start real processes (uvicorn, redis-server, Celery, a notebook kernel, chromium)
 are marked `live`. `make check` runs the others with GUIDE_CHECK=1, under which starting a
@@ -11,7 +8,6 @@ server from an unmarked test fails: the fast loop cannot quietly grow slow.
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import os
 import tempfile
 from collections.abc import Callable
@@ -19,15 +15,7 @@ from pathlib import Path
 
 import pytest
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def require(ok: bool, reason: str) -> None:
-    if ok:
-        return
-    if IN_CI:
-        pytest.fail(f"required in CI: {reason}")
-    pytest.skip(reason)
+from tests.support import DATABASES, new_postgres_database, require
 
 
 @pytest.fixture(autouse=True)
@@ -40,13 +28,6 @@ def _servers_only_in_live_tests(request, monkeypatch):
         raise RuntimeError(f"{request.node.nodeid} starts {self.app}: mark it live")
 
     monkeypatch.setattr(LiveServer, "start", refuse)
-
-
-# Every demo-app, reliability and Celery test runs on both: SQLite, the embedded default (a
-# file of its own per test), and PostgreSQL (a database of its own per test or module, on
-# one embedded server per test process). `-k sqlite` or `-k postgres` picks one.
-DATABASES = ("sqlite", "postgres")
-_databases = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -66,10 +47,6 @@ def postgres():
         EmbeddedPostgres(Path(folder) / "data") as server,
     ):
         yield server
-
-
-def new_postgres_database(server) -> str:
-    return server.create_database(f"test_{os.getpid()}_{next(_databases)}")
 
 
 def _live_database(request) -> dict[str, str]:

@@ -17,9 +17,9 @@ import threading
 from datetime import datetime, timedelta
 
 import anyio.to_thread
-from sqlalchemy import delete, event, or_, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -80,9 +80,7 @@ class HeartbeatThread(threading.Thread):
         asyncio.run(self._beat_until_stopped())
 
     async def _beat_until_stopped(self) -> None:
-        engine = create_async_engine(self.url)
-        if self.url.startswith("sqlite"):
-            event.listen(engine.sync_engine, "connect", db._sqlite_pragmas)
+        engine = db.new_engine(self.url)
         sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
         try:
             while not self.stopping.is_set():

@@ -16,7 +16,7 @@ import pytest
 
 from demo_app import db
 from guide.live.celery import CeleryStack, RedisServer, redis_server_binary
-from tests.conftest import require
+from tests.support import require
 
 
 @pytest.fixture(scope="session")

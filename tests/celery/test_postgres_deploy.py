@@ -12,8 +12,8 @@ import pytest
 
 from guide.live.celery import celery_stack
 from tests.calls import register
-from tests.conftest import new_postgres_database
 from tests.records import query, wait_until
+from tests.support import new_postgres_database
 
 pytestmark = pytest.mark.live
 

@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlmodel import select
 
-from demo_app import db
 from demo_app.config import get_settings
 from demo_app.main import create_app
-from demo_app.platform.admin import set_admin
 from demo_app.platform.mailbox import MailSink
 from guide.live import FAST_HASHING, demo_env
-from guide.live.client import login_form, new_user
-from tests.conftest import DATABASES, new_postgres_database
+from tests.support import DATABASES, new_postgres_database
 
 QUIET_SCHEDULER = {"SCHEDULER_ENABLED": "false"}
 # The test client reads a response to its end: an event stream is one poll, then `bye`.
@@ -65,33 +61,3 @@ async def client(app):
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
-
-
-async def register(client, username: str, *, subscribe: bool = False) -> dict:
-    response = await client.post(
-        "/api/v1/auth/register", json=new_user(username, subscribe=subscribe)
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def login(client, username: str) -> dict[str, str]:
-    response = await client.post("/api/v1/auth/login", data=login_form(username))
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-async def user_headers(client, username: str, **kwargs) -> dict[str, str]:
-    await register(client, username, **kwargs)
-    return await login(client, username)
-
-
-async def admin_headers(client, username: str = "admin") -> dict[str, str]:
-    await register(client, username)
-    assert await set_admin(username)
-    return await login(client, username)
-
-
-async def rows(model, *where):
-    async with db.session() as session:
-        return list((await session.exec(select(model).where(*where))).all())

@@ -5,7 +5,7 @@ import jwt
 
 from demo_app.models import AuditLog, TaskRun, User
 from guide.live import PASSWORD
-from tests.demo_app.conftest import login, register, rows, user_headers
+from tests.demo_app.support import login, register, rows, user_headers
 
 
 async def test_register_answers_201_then_sends_the_welcome_email(client, mail):

@@ -23,7 +23,7 @@ from demo_app.main import create_app
 from demo_app.models import TaskRun, User
 from demo_app.platform.security import ALGORITHM, account_stamp
 from guide.live import PASSWORD
-from tests.demo_app.conftest import admin_headers, login, register, rows, user_headers
+from tests.demo_app.support import admin_headers, login, register, rows, user_headers
 
 CALLERS = ("anonymous", "owner", "other", "admin", "tampered", "expired", "deleted")
 BAD_TOKENS = {"anonymous": 401, "tampered": 401, "expired": 401, "deleted": 401}

@@ -24,7 +24,7 @@ from guide.live import PASSWORD, LiveServer
 from guide.live.celery import redis_server_binary
 from guide.tour.browser import ADMIN, browser_stack
 from tests.browser import launched_chromium
-from tests.conftest import require
+from tests.support import require
 
 pytestmark = pytest.mark.live
 

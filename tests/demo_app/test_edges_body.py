@@ -1,4 +1,4 @@
-"""Finding 4: no body limit before auth.
+"""Body limits hold before auth.
 
 40 MB of JSON to /auth/register was parsed (+110 MB of memory); a 200 MiB chunked upload
 with no token was spooled to disk in full, then refused with 401. FastAPI's
@@ -19,7 +19,7 @@ from demo_app.lesson.uploads import MULTIPART_OVERHEAD
 from demo_app.main import MAX_JSON_BODY
 from demo_app.models import Upload, User
 from guide.live import FAST_HASHING, PASSWORD, demo_stack
-from tests.demo_app.conftest import rows, user_headers
+from tests.demo_app.support import rows, user_headers
 
 MiB = 1024 * 1024
 

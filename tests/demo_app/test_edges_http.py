@@ -1,4 +1,4 @@
-"""Finding 12: what a crowd or a hostile client finds in plain HTTP.
+"""What a crowd or a hostile client meets in plain HTTP.
 
 - ten concurrent PUTs on one item bumped its version to 2, not 11, so nine "updated"
   emails shared one idempotency key and were skipped;
@@ -17,7 +17,7 @@ import pytest
 
 from demo_app.models import Item
 from guide.live import FAST_HASHING, demo_stack
-from tests.demo_app.conftest import rows, user_headers
+from tests.demo_app.support import rows, user_headers
 
 
 async def test_ten_concurrent_puts_bump_the_version_ten_times(client, mail):

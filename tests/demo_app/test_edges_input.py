@@ -1,8 +1,8 @@
 """Bad input at the edge: a clear 422, never a 500, never a task that dies on it later.
 
-Finding 8: ids and offsets past SQLite's 64-bit integers raised OverflowError (500).
-Finding 9: control characters in titles, subjects and usernames were accepted (201/202),
-then every email attempt failed until the run was dead.
+Ids and offsets past SQLite's 64-bit integers would raise OverflowError (a 500).
+Control characters in titles, subjects and usernames, accepted, would make every email
+attempt fail until the run was dead.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from demo_app.models import AuditLog, Item, Newsletter, TaskRun
 from demo_app.schemas import multi_line, single_line
-from tests.demo_app.conftest import admin_headers, rows, user_headers
+from tests.demo_app.support import admin_headers, rows, user_headers
 
 HUGE = [10**30, 2**63, 2**31]
 
@@ -98,7 +98,7 @@ def test_the_validators_name_the_character():
 
 @pytest.mark.parametrize("value", ["xdeadx", "dead\n", "dead%", "DEAD", "dead,failed"])
 async def test_the_status_filter_is_one_of_the_run_states_exactly(client, value):
-    """Finding 12: the status filter's pattern was not anchored. It is the RunStatus enum."""
+    """The status filter is the RunStatus enum exactly, not a pattern that matches inside."""
     admin = await admin_headers(client)
     response = await client.get("/api/v1/tasks", params={"status": value}, headers=admin)
     assert response.status_code == 422, response.text

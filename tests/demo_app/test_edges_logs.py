@@ -1,4 +1,4 @@
-"""Finding 10: forged log lines, and email addresses printed in full.
+"""No forged log lines, and no email address printed in full.
 
 A `%0A` in a path is a newline in the decoded path the middleware logged, so a client
 could print a whole fake line (`INFO demo_app.requests [admin-1] POST /api/v1/... -> 200`);

@@ -1,4 +1,4 @@
-"""Finding 3: a client's X-Request-ID was trusted as a key.
+"""A client's X-Request-ID is a readable prefix, never a key.
 
 Audit rows were unique on (request id, action, username): three logins sent with one id
 left one LOGIN row. Reusing another user's id overwrote that user's request record. Now
@@ -17,7 +17,7 @@ import pytest
 from demo_app.models import AuditLog, RequestRecord, TaskRun
 from demo_app.platform.context import new_request_id
 from guide.live import FAST_HASHING, PASSWORD, demo_stack
-from tests.demo_app.conftest import register, rows
+from tests.demo_app.support import register, rows
 
 OURS = re.compile(r"same-id-[0-9a-f]{8}")
 

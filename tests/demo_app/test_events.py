@@ -26,7 +26,7 @@ from guide.live import FAST_HASHING, DemoClient, demo_stack, request_id_of
 from guide.live.celery import celery_stack
 from guide.live.client import new_user
 from tests.celery.conftest import redis_server  # noqa: F401  (a fixture)
-from tests.demo_app.conftest import admin_headers, register, rows, user_headers
+from tests.demo_app.support import admin_headers, register, rows, user_headers
 from tests.records import query, wait_until
 
 EVENTS = "/api/v1/events"

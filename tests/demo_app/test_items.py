@@ -1,5 +1,5 @@
 from demo_app.models import Achievement, AuditLog, Item
-from tests.demo_app.conftest import rows, user_headers
+from tests.demo_app.support import rows, user_headers
 
 
 async def create(client, headers, title="Write the guide", **fields):

@@ -5,8 +5,7 @@ import time
 import httpx
 import pytest
 
-from guide.live import PASSWORD, demo_stack
-from tests.demo_app.conftest import FAST_HASHING
+from guide.live import FAST_HASHING, PASSWORD, demo_stack
 
 pytestmark = pytest.mark.live
 

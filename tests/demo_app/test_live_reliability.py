@@ -10,10 +10,9 @@ import httpx
 import pytest
 
 from guide import sections
-from guide.live import demo_stack
+from guide.live import FAST_HASHING, demo_stack
 from guide.live.client import new_user
 from tests.calls import admin_headers, register
-from tests.demo_app.conftest import FAST_HASHING
 from tests.records import query, wait_until
 
 pytestmark = pytest.mark.live

@@ -1,4 +1,4 @@
-"""The schema comes from Alembic migrations, on SQLite and PostgreSQL (issue 13).
+"""The schema comes from Alembic migrations, on SQLite and PostgreSQL.
 
 `database_url` (conftest) gives each test an empty database of its own, on each database.
 """

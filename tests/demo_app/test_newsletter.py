@@ -3,7 +3,7 @@ import sys
 import anyio
 
 from demo_app.models import User
-from tests.demo_app.conftest import admin_headers, register, rows, user_headers
+from tests.demo_app.support import admin_headers, register, rows, user_headers
 
 LETTER = {"subject": "Release notes", "body": "Background tasks, measured."}
 

@@ -1,4 +1,4 @@
-"""Per-user quotas (issue 11, finding 5): emails a user's actions cause, uploads and bytes.
+"""Per-user quotas: emails a user's actions cause, uploads and bytes.
 
 Counted from the database rows, so they hold across restarts and processes; past one the
 answer is 429 with Retry-After, and nothing is written, scheduled or kept on disk.
@@ -18,7 +18,7 @@ from demo_app import db
 from demo_app.config import get_settings
 from demo_app.models import AuditLog, Item, TaskRun, Upload, User
 from guide.live import PASSWORD, demo_stack
-from tests.demo_app.conftest import (
+from tests.demo_app.support import (
     FAST_HASHING,
     admin_headers,
     register,
@@ -172,7 +172,7 @@ async def test_stored_bytes_stop_at_the_quota_and_a_refused_file_is_removed(clie
 
 @pytest.mark.live
 def test_live_a_new_account_cannot_make_the_app_mail_a_stranger_past_the_quota():
-    """The spam scenario of finding 5 on a real server: an account named like a shop, with
+    """The spam scenario on a real server: an account named like a shop, with
     a stranger's address, creating and editing items with the attacker's text."""
     with demo_stack(FAST_HASHING | {"QUOTA_EMAILS_PER_HOUR": "5"}) as stack:
         base = f"{stack.url}/api/v1"

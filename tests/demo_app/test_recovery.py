@@ -1,4 +1,4 @@
-"""Recovery takes a run over only when its process is known gone (issue 11, finding 13).
+"""Recovery takes a run over only when its process is known gone.
 
 "Another process" is this one with another instance id: `instance_id` patched where the
 scheduler and the claim look it up.
@@ -17,7 +17,7 @@ from demo_app.models import AppInstance, TaskRun, utcnow
 from demo_app.runs import queue, runner, scheduler
 from demo_app.runs.queue import instance_id, new_run, task
 from demo_app.runs.runner import run_task
-from tests.demo_app.conftest import rows
+from tests.demo_app.support import rows
 
 CALLS: list[str] = []
 STARTED = asyncio.Event()

@@ -10,7 +10,7 @@ from demo_app.models import AuditLog, EmailDelivery, TaskRun, utcnow
 from demo_app.runs import scheduler
 from demo_app.runs.queue import instance_id
 from demo_app.runs.runner import run_task
-from tests.demo_app.conftest import admin_headers, register, rows, user_headers
+from tests.demo_app.support import admin_headers, register, rows, user_headers
 from tests.records import eventually
 
 

@@ -1,4 +1,4 @@
-"""Retention (issue 11, finding 6): cleanup removes every table's personal data past its
+"""Retention: cleanup removes every table's personal data past its
 period, uploads' files with their rows, and is safe to run twice."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from demo_app.models import (
     utcnow,
 )
 from demo_app.runs import retention
-from tests.demo_app.conftest import rows, user_headers
+from tests.demo_app.support import rows, user_headers
 
 NOTHING = {
     "items": 0,

@@ -1,4 +1,4 @@
-"""Finding 2: logins exhausted CPU and memory, and nothing limited them.
+"""Logins cannot exhaust CPU or memory: hashing is bounded and rate limited.
 
 Hashing ran in AnyIO's default thread pool (40 threads, shared with every `def` endpoint
 and task); 200 wrong passwords in a row, then the right one, worked; registration hashed
@@ -20,7 +20,7 @@ from demo_app.config import Settings, get_settings
 from demo_app.models import User
 from demo_app.platform import security
 from guide.live import PASSWORD, demo_stack
-from tests.demo_app.conftest import register, rows
+from tests.demo_app.support import register, rows
 
 LIMITS = {
     "RATE_LIMIT_LOGIN_PER_USERNAME": "3/minute",

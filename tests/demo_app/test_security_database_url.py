@@ -1,4 +1,4 @@
-"""Finding 14: `DATABASE_URL=sqlite:///app.db`, the form most people write, crashed start-up."""
+"""`DATABASE_URL=sqlite:///app.db`, the form most people write, starts the app."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import httpx
 
 from demo_app.config import get_settings
 from demo_app.main import create_app
-from tests.demo_app.conftest import register
+from tests.demo_app.support import register
 
 
 async def test_the_app_starts_and_serves_on_a_plain_sqlite_url(env, tmp_path, monkeypatch):

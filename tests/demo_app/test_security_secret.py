@@ -1,4 +1,4 @@
-"""Finding 1: no shared secret. With no SECRET_KEY the app signs with a key of its own."""
+"""No shared secret: with no SECRET_KEY the app signs with a key of its own."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from demo_app import config
 from demo_app.config import get_settings
 from demo_app.main import create_app
-from tests.demo_app.conftest import login, register
+from tests.demo_app.support import login, register
 
 # The development key this repository used to publish: anyone could sign tokens with it.
 PUBLISHED_KEY = "development-only-secret-key-change-me-please"

@@ -1,5 +1,5 @@
-"""Finding 7: SMTP_STARTTLS=False became start_tls=False, which disabled even opportunistic
-STARTTLS, so credentials (when set) travelled in clear. SMTP_TLS replaces it."""
+"""SMTP_TLS: STARTTLS whenever the server offers it unless told otherwise, so credentials
+(when set) never travel in clear by accident."""
 
 from __future__ import annotations
 

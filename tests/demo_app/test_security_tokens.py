@@ -1,5 +1,5 @@
-"""Finding 11: a token outlived its user (ids are reused), had no iat/jti, and one without
-exp was accepted; usernames were case-sensitive ("Alice" and "alice" were two accounts)."""
+"""Tokens die with their user (ids are reused), carry iat and jti, and need exp; usernames
+are case-insensitive ("Alice" and "alice" are one account)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from demo_app import db
 from demo_app.models import User
 from guide.live import PASSWORD
-from tests.demo_app.conftest import login, register, rows, user_headers
+from tests.demo_app.support import login, register, rows, user_headers
 
 
 def bearer(token: str) -> dict[str, str]:

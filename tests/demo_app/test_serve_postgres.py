@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from guide.live import FAST_HASHING, PASSWORD, LiveServer
-from tests.conftest import require
+from tests.support import require
 
 pytestmark = pytest.mark.live
 

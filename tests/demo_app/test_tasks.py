@@ -10,7 +10,7 @@ from demo_app.models import Achievement, AuditLog, Item, TaskRun, User, utcnow
 from demo_app.runs import retention
 from demo_app.runs.backend import dispatch_inprocess
 from demo_app.runs.queue import TaskQueue, stored_arguments
-from tests.demo_app.conftest import rows
+from tests.demo_app.support import rows
 
 
 async def add(*objects):

@@ -5,7 +5,7 @@ import pytest
 from demo_app.lesson.tasks import count_lines_and_words
 from demo_app.lesson.uploads import display_name
 from demo_app.models import TaskRun, Upload
-from tests.demo_app.conftest import rows, user_headers
+from tests.demo_app.support import rows, user_headers
 
 TEXT = "the quick brown fox\njumps over\n\nthe lazy dog"
 

@@ -14,26 +14,13 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
 from guide.live.process import run_whole
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-@dataclass(frozen=True)
-class Site:
-    path: Path
-    log: str
-    started: float  # time.time() when the build began
-
-    def page(self, url: str) -> str:
-        """The HTML of a page by its site URL, such as `patterns/registration/`."""
-        return (self.path / url / "index.html").read_text(encoding="utf-8")
+from tests.docs.support import Site
+from tests.support import REPO
 
 
 @pytest.fixture(scope="session")

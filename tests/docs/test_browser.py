@@ -14,7 +14,7 @@ import pytest
 
 from guide.sections import load
 from tests.browser import launched_chromium
-from tests.docs.conftest import REPO
+from tests.support import REPO
 
 pytestmark = pytest.mark.live
 

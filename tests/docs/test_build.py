@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 import pytest
 
 from guide.sections import load
-from tests.docs.conftest import REPO, Site
+from tests.docs.support import Site
+from tests.support import REPO
 
 pytestmark = pytest.mark.live
 

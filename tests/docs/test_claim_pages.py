@@ -16,7 +16,8 @@ import re
 import pytest
 
 from guide import markdown, sections
-from tests.docs.conftest import REPO, Site
+from tests.docs.support import Site
+from tests.support import REPO
 
 pytestmark = pytest.mark.live
 

@@ -65,7 +65,7 @@ def guide() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run
 
 
-TERMINAL_ROWS = 40  # the terminal of issue 16: 100 columns (COLUMNS) by 40 rows
+TERMINAL_ROWS = 40  # a laptop terminal: 100 columns (COLUMNS) by 40 rows
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The reader of issue 16, in a 100x40 terminal: every section drawn whole, long output paged,
+"""A reader in a 100x40 terminal: every section drawn whole, long output paged,
 search grouped with the command that opens each hit, and help that documents its options."""
 
 from __future__ import annotations

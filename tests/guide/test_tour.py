@@ -26,8 +26,7 @@ from guide.tour.code import calls_in
 from guide.tour.run import Pace, Tour, tour_stack
 from guide.tour.steps import STEPS
 from guide.tour.timeline import BAR_WIDTH, Span, bar, render
-from tests.conftest import require
-from tests.guide.conftest import REPO
+from tests.support import REPO, require
 
 live = pytest.mark.live
 COUNT = len(STEPS)

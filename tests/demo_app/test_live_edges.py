@@ -1,10 +1,11 @@
-"""Issue 11's findings 1, 8, 9, 11 and 14, each checked on a real uvicorn server.
+"""The edges checked in-process elsewhere, checked again on a real uvicorn server: signing
+keys, huge ids, control characters, token claims, case-insensitive names, relative
+database URLs.
 
-The other findings have live tests of their own; these had only in-process ones. One
-server serves findings 1, 8, 9 and 11: it runs with no SECRET_KEY in its environment and
-its working directory in a temporary folder, so the key it makes for itself lands there
-(var/secret_key) and this test can read it to sign tokens as the server would. Finding 14
-needs a server of its own, started with a relative DATABASE_URL.
+One server serves most of them: it runs with no SECRET_KEY in its environment and its
+working directory in a temporary folder, so the key it makes for itself lands there
+(var/secret_key) and this test can read it to sign tokens as the server would. The
+relative DATABASE_URL needs a server of its own.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class KeylessStack(DemoStack):
 @pytest.fixture(scope="module")
 def stack(new_database):
     """The demo app with no SECRET_KEY, run from a temporary folder, with an SMTP sink."""
-    with tempfile.TemporaryDirectory(prefix="guide-findings-") as tmp, MailSink() as sink:
+    with tempfile.TemporaryDirectory(prefix="guide-edges-") as tmp, MailSink() as sink:
         workdir = Path(tmp)
         env = demo_env(workdir, sink.port) | FAST_HASHING | new_database()
         del env["SECRET_KEY"]
@@ -66,7 +67,7 @@ def stack(new_database):
 
 @pytest.fixture(scope="module")
 def client(stack):
-    with DemoClient(stack, tag="findings") as client:
+    with DemoClient(stack, tag="edges") as client:
         client.make_admin("admin")
         yield client
 
@@ -95,11 +96,11 @@ def assert_no_server_error(stack) -> None:
     assert "Traceback" not in output and "-> 500" not in output, output[-3000:]
 
 
-def test_finding_1_the_old_published_key_signs_nothing_and_the_app_keeps_its_own(stack, client):
-    """Finding 1 (forgeable tokens): with no SECRET_KEY the app makes its own key, in
-    var/secret_key (mode 0600) under its working directory; the admin's very claims signed
-    with the key once published in the repository are refused (401), on /users/me and on
-    the admin-only /tasks, while the same claims signed with the server's key are accepted."""
+def test_the_old_published_key_signs_nothing_and_the_app_keeps_its_own(stack, client):
+    """With no SECRET_KEY the app makes its own key, in var/secret_key (mode 0600) under its
+    working directory; the admin's very claims signed with the key once published in the repository
+    are refused (401), on /users/me and on the admin-only /tasks, while the same claims signed with
+    the server's key are accepted."""
     key_file = stack.workdir / "var" / "secret_key"
     assert key_file.is_file()
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -112,7 +113,7 @@ def test_finding_1_the_old_published_key_signs_nothing_and_the_app_keeps_its_own
     for path in (f"{API}/users/me", f"{API}/tasks"):
         assert client.call("GET", path, headers=bearer(forged)).status_code == 401, path
         assert client.call("GET", path, headers=bearer(resigned)).status_code == 200, path
-    # Nor does a forgery with nothing but the admin's `sub`, the finding's own probe.
+    # Nor does a forgery with nothing but the admin's `sub`.
     bare = jwt.encode({"sub": admin_claims["sub"]}, OLD_PUBLISHED_KEY, algorithm="HS256")
     assert client.call("GET", f"{API}/tasks", headers=bearer(bare)).status_code == 401
 
@@ -126,8 +127,8 @@ def test_finding_1_the_old_published_key_signs_nothing_and_the_app_keeps_its_own
         f"{API}/tasks?offset={10**30}",
     ],
 )
-def test_finding_8_ids_and_offsets_too_big_for_the_database_are_422(stack, client, path):
-    """Finding 8 (500s): an item id of 10**30, an offset of 2**63 (and /tasks?offset=10**30)
+def test_ids_and_offsets_too_big_for_the_database_are_422(stack, client, path):
+    """An item id of 10**30, an offset of 2**63 (and /tasks?offset=10**30)
     overflowed SQLite's 64-bit integers inside the query; now each is a 422 that names the
     parameter, and the server logs no traceback."""
     response = client.call("GET", path, user="admin")
@@ -137,12 +138,9 @@ def test_finding_8_ids_and_offsets_too_big_for_the_database_are_422(stack, clien
     assert_no_server_error(stack)
 
 
-def test_finding_9_control_characters_in_titles_and_subjects_are_422_and_schedule_nothing(
-    stack, client
-):
-    """Finding 9 (control characters accepted, then the task dies): a title or newsletter
-    subject with CR LF, U+2028 or NUL is a 422, and no task run is recorded for it (nor
-    email sent); a clean title, sent the same way, does schedule its runs."""
+def test_control_characters_in_titles_and_subjects_are_422_and_schedule_nothing(stack, client):
+    """A title or newsletter subject with CR LF, U+2028 or NUL is a 422, and no task run is
+    recorded for it (nor email sent); a clean title, sent the same way, does schedule its runs."""
     created = client.call("POST", f"{API}/items", user="admin", json={"title": "clean"})
     assert created.status_code == 201
     assert {run.name for run in client.wait_for_tasks(created)} >= {"send_item_notification"}
@@ -166,8 +164,8 @@ def test_finding_9_control_characters_in_titles_and_subjects_are_422_and_schedul
     assert_no_server_error(stack)
 
 
-def test_finding_11_a_token_without_exp_is_401_even_signed_with_the_servers_key(stack, client):
-    """Finding 11 (a token without `exp` was accepted): the admin's claims minus `exp`,
+def test_a_token_without_exp_is_401_even_signed_with_the_servers_key(stack, client):
+    """The admin's claims minus `exp`,
     signed with the server's own key, are refused (401); with `exp` they are accepted."""
     admin_claims = claims(client.tokens["admin"])
     assert {"exp", "iat", "jti"} <= admin_claims.keys()
@@ -179,8 +177,8 @@ def test_finding_11_a_token_without_exp_is_401_even_signed_with_the_servers_key(
     assert client.call("GET", f"{API}/users/me", headers=bearer(signed)).status_code == 200
 
 
-def test_finding_11_usernames_are_case_insensitive(stack, client):
-    """Finding 11 (usernames were case-sensitive): "Alice" registers, then "alice" (with
+def test_usernames_are_case_insensitive(stack, client):
+    """ "Alice" registers, then "alice" (with
     another email) is a 409 that names the username, and leaves no second account."""
     first = client.register("Alice")
     assert first.status_code == 201
@@ -194,9 +192,8 @@ def test_finding_11_usernames_are_case_insensitive(stack, client):
     client.wait_for_tasks(first)
 
 
-def test_finding_14_a_relative_sqlite_url_starts_the_server():
-    """Finding 14 (DATABASE_URL=sqlite:///app.db crashed start-up): with
-    DATABASE_URL=sqlite:///RELATIVE.db the server starts, registers a user and logs them in,
+def test_a_relative_sqlite_url_starts_the_server():
+    """With DATABASE_URL=sqlite:///RELATIVE.db the server starts, registers a user and logs them in,
     and the database is RELATIVE.db in its working directory."""
     with tempfile.TemporaryDirectory(prefix="guide-relative-db-") as tmp, MailSink() as sink:
         workdir = Path(tmp)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs.conftest import Site, site  # noqa: F401  (the session's `mkdocs build --strict`)
+from tests.docs.support import Site
 
 pytestmark = pytest.mark.live
 
