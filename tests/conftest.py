@@ -2,13 +2,14 @@
 
 Tests that start real processes (uvicorn, redis-server, Celery, a notebook kernel, chromium)
 are marked `live`. `make check` runs the others with GUIDE_CHECK=1, under which starting a
-server from an unmarked test fails: the fast loop cannot quietly grow slow.
+server or any process from an unmarked test fails: the fast loop cannot quietly grow slow.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +28,11 @@ def _servers_only_in_live_tests(request, monkeypatch):
     def refuse(self, *args, **kwargs):
         raise RuntimeError(f"{request.node.nodeid} starts {self.app}: mark it live")
 
+    def no_process(*args, **kwargs):
+        raise RuntimeError(f"{request.node.nodeid} starts a process {args[:1]}: mark it live")
+
     monkeypatch.setattr(LiveServer, "start", refuse)
+    monkeypatch.setattr(subprocess, "Popen", no_process)
 
 
 @pytest.fixture(scope="session")

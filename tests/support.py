@@ -26,8 +26,9 @@ def require(ok: bool, reason: str) -> None:
 
 # Every demo-app, reliability and Celery test runs on both: SQLite, the embedded default (a
 # file of its own per test), and PostgreSQL (a database of its own per test or module, on
-# one embedded server per test process). `-k sqlite` or `-k postgres` picks one.
-DATABASES = ("sqlite", "postgres")
+# one embedded server per test process). `-k sqlite` or `-k postgres` picks one. The quick
+# loop (`make check`, GUIDE_CHECK=1) starts no database server: SQLite only.
+DATABASES = ("sqlite",) if os.environ.get("GUIDE_CHECK") else ("sqlite", "postgres")
 _databases = itertools.count()
 
 

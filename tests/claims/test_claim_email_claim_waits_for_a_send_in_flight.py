@@ -14,9 +14,9 @@ from sqlalchemy import update
 
 from demo_app import db
 from demo_app.config import get_settings
-from demo_app.lesson import email
 from demo_app.models import EmailDelivery, utcnow
 from demo_app.platform.context import run_id_var
+from demo_app.runs import deliveries
 from demo_app.runs.queue import RetryLater
 
 CLAIM = "email-claim-waits-for-a-send-in-flight"
@@ -26,7 +26,7 @@ KEY = "welcome:alice"
 async def claim_as(run_id: str) -> bool | RetryLater:
     run_id_var.set(run_id)
     try:
-        return await email.claim(KEY, "alice@example.com", "Welcome")
+        return await deliveries.claim_delivery(KEY, "alice@example.com", "Welcome")
     except RetryLater as wait:
         return wait
 
@@ -50,7 +50,7 @@ async def claims(database: Path) -> dict[str, object]:
         await age_the_claim(limit + 1)  # any send the first started is over by now
         found["second execution, once a send must be over"] = await claim_as("run-1")
         found["a third, right after"] = await claim_as("run-1")
-        await email.finish(KEY, sent=True)
+        await deliveries.finish_delivery(KEY, sent=True)
         found["same run, once sent"] = await claim_as("run-1")
     finally:
         await db.dispose()

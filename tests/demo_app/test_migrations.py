@@ -22,6 +22,12 @@ SQLITE_REFLECTION = "ignore:Skipped unsupported reflection of expression-based i
 
 
 @pytest.fixture
+def app_database_url(database_url):
+    """Here the app starts on the empty database too: what it does to one is the subject."""
+    return database_url
+
+
+@pytest.fixture
 async def engine(database_url):
     engine = create_async_engine(database_url)
     yield engine
@@ -45,6 +51,7 @@ async def test_migrating_again_changes_nothing(engine):
     assert await migrate.upgrade(engine) == (migrate.head(), migrate.head())
 
 
+@pytest.mark.live  # runs `python -m demo_app migrate` processes
 def test_two_processes_migrating_at_once_both_end_at_head(env):
     """Two web processes starting together (uvicorn --workers 2): one migrates, the other
     waits (PostgreSQL's advisory lock) or retries (SQLite's write lock) and finds it done."""
@@ -81,6 +88,7 @@ async def test_production_refuses_a_schema_that_is_behind_and_says_what_to_run(e
     await migrate.prepare(engine, migrate=False)  # current: starts
 
 
+@pytest.mark.live  # runs `python -m demo_app migrate` processes
 def test_python_m_demo_app_migrate_says_what_it_did(env):
     def run() -> str:
         done = subprocess.run(

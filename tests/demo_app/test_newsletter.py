@@ -1,6 +1,7 @@
 import sys
 
 import anyio
+import pytest
 
 from demo_app.models import User
 from tests.demo_app.support import admin_headers, register, rows, user_headers
@@ -45,6 +46,7 @@ async def test_one_refused_recipient_does_not_stop_the_batch(client, mail):
     assert got == ["ann@example.com", "cid@example.com"]
 
 
+@pytest.mark.live  # runs `python -m demo_app make-admin`
 async def test_make_admin_command_grants_rights(client, env):
     await register(client, "boss")
     command = [sys.executable, "-m", "demo_app", "make-admin", "boss"]

@@ -17,9 +17,8 @@ from sqlalchemy import update
 from demo_app import db
 from demo_app.config import get_settings
 from demo_app.models import AuditLog, Item, TaskRun, Upload, User
-from guide.live import PASSWORD, demo_stack
+from guide.live import FAST_HASHING, PASSWORD, demo_stack
 from tests.demo_app.support import (
-    FAST_HASHING,
     admin_headers,
     register,
     rows,

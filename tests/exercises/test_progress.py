@@ -68,6 +68,7 @@ def test_an_unmade_prediction_fails_before_any_server_starts(capsys):
     assert out[1].startswith("Hint: ")
 
 
+@pytest.mark.live  # a Python process
 def test_reading_the_guide_does_not_import_the_exercises():
     code = "import sys, guide.cli; print(sorted(m for m in sys.modules if m.startswith('guide.')))"
     result = subprocess.run(
@@ -120,6 +121,7 @@ def test_bad_words_are_a_usage_error(capsys):
     assert "numbered 1 to 10" in capsys.readouterr().err
 
 
+@pytest.mark.live  # a Python process
 def test_the_module_prints_progress_in_a_subprocess(reader_folder):
     env = {**os.environ, "GUIDE_EXERCISES_DIR": str(reader_folder)}
     result = subprocess.run(

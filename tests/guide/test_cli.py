@@ -13,6 +13,8 @@ import pytest
 
 from guide import sections
 
+pytestmark = pytest.mark.live  # each test runs `python -m guide` as a process
+
 REPO = Path(__file__).resolve().parents[2]
 ESCAPE = re.compile("\x1b")
 WEB_STACK = {"fastapi", "uvicorn", "starlette", "sqlalchemy", "sqlmodel", "pydantic", "httpx"}

@@ -18,6 +18,8 @@ import pytest
 from guide.live.process import alive, run_whole
 from tests.records import wait_until
 
+pytestmark = pytest.mark.live  # each test starts processes
+
 # The command starts a grandchild the way a kernel starts: in a new session, so a process
 # group kill would miss it; it says its pid, then both sleep far past the timeout.
 SPAWNS = textwrap.dedent(

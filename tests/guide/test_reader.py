@@ -19,6 +19,8 @@ from guide import markdown as md
 from guide.render import footer, render_section
 from guide.snippets import expand
 
+pytestmark = pytest.mark.live  # each test runs the guide in a pseudo-terminal
+
 REAL = sections.load(sections.CONTENT_DIR)
 PAGED = "paged:"
 MARKING_PAGER = {"PAGER": f"sed s/^/{PAGED}/", "MANPAGER": ""}

@@ -21,6 +21,8 @@ import pytest
 from tests.claims.conftest import disagreement
 from tests.release_matrix import run
 
+pytestmark = pytest.mark.live  # the fixture runs a pytest process
+
 TABLE = json.loads(run.TABLE.read_text(encoding="utf-8")) if run.TABLE.exists() else None
 
 
