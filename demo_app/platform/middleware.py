@@ -59,6 +59,17 @@ def add_security_headers(headers: MutableHeaders, path: str) -> None:
             headers[name] = value
 
 
+# What is logged and kept of a request's path: an API path is far shorter, and the rest of
+# a 16 KB path is the client's text, stored for 30 days and scanned by every event stream.
+PATH_KEPT = 200
+
+
+def shortened(path: str) -> str:
+    if len(path) <= PATH_KEPT:
+        return path
+    return f"{path[:PATH_KEPT]}... ({len(path) - PATH_KEPT} more characters)"
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, record: bool = True) -> None:
         self.app = app
@@ -73,7 +84,7 @@ class RequestContextMiddleware:
         record = RequestRecord(
             request_id=request_id,
             method=scope["method"],
-            path=scope["path"],
+            path=shortened(scope["path"]),
             received_at=utcnow(),
         )
 
@@ -87,8 +98,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 record.response_sent_at = utcnow()
                 # The path is the client's text, decoded: a %0A in it is a newline here.
-                path = one_line(record.path)
-                log.info("%s %s -> %s", record.method, path, record.status_code)
+                log.info("%s %s -> %s", record.method, one_line(record.path), record.status_code)
                 if self.record and record.path.startswith("/api"):
                     # After the last byte, before the tasks: the client is not kept
                     # waiting, and the record exists even if the process dies mid-task.

@@ -10,13 +10,16 @@ the task prints quote user text with !r, and addresses are masked (`a***@example
 from __future__ import annotations
 
 import logging
+import time
 
 import httpx
 import pytest
 
 from demo_app.lesson import tasks
+from demo_app.models import RequestRecord
 from demo_app.platform.logs import RequestIdFilter, mask_email, one_line
 from guide.live import FAST_HASHING, PASSWORD, demo_stack
+from tests.demo_app.support import rows
 
 FORGED = "INFO demo_app.requests [admin-1] POST /api/v1/send-newsletter -> 202"
 
@@ -46,6 +49,25 @@ def test_the_log_filter_makes_every_message_one_line_and_masks_addresses():
     message = record.getMessage()
     assert "\n" not in message and message.endswith("to b***@c.io")
     assert message == f"title x\\n{FORGED} to b***@c.io"
+
+
+# A long run of address characters with no usable `@`: an unbounded pattern tried every
+# start to the run's end (about a second of event-loop time for 16,000 characters).
+@pytest.mark.parametrize("text", ["a" * 16_000, "a." * 8_000, "x@" + "a-" * 8_000])
+def test_masking_a_16000_character_text_takes_milliseconds(text):
+    started = time.perf_counter()
+    assert mask_email(text) == text
+    assert time.perf_counter() - started < 0.1  # 0.6-1.1 s with the unbounded pattern
+
+
+async def test_a_long_path_is_logged_and_kept_shortened(client, caplog):
+    path = "/api/v1/" + "a" * 16_000
+    with caplog.at_level(logging.INFO, logger="demo_app.requests"):
+        assert (await client.get(path)).status_code == 404
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("GET /api")]
+    assert len(line) < 300 and line.endswith("(15808 more characters) -> 404")
+    [record] = await rows(RequestRecord)
+    assert len(record.path) < 300 and record.path.startswith("/api/v1/aaa")
 
 
 async def test_task_prints_quote_the_title_and_mask_the_address(app, capsys):
