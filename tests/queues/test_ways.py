@@ -9,6 +9,7 @@ control test shows the check catching one).
 from __future__ import annotations
 
 import itertools
+import signal
 import time
 
 import httpx
@@ -66,3 +67,54 @@ def test_the_check_catches_a_route_that_waits_for_the_email() -> None:
         with LiveServer("bench.costs.apps:app", env=env, cwd=ROOT) as app:
             with pytest.raises(AssertionError, match="came after the email"):
                 check_answered_before_email(f"{app.url}/inline", sink)
+
+
+@pytest.mark.parametrize("way", QUEUES, ids=lambda way: way.name)
+def test_a_job_waits_in_redis_until_a_worker_starts(way: Way, redis_server) -> None:
+    """Enqueued while no worker runs, then the app stops: the job is in Redis, not in it."""
+    with MailSink() as sink:
+        env = {"SMTP_PORT": str(sink.port), "REDIS_URL": redis_url(redis_server)}
+        with running(way, env, worker=False) as started:
+            register(f"{started.url}/register", sink, "ada")
+        assert started.app.process and started.app.process.poll() is not None  # stopped
+        assert sink.conversations == 0
+        with running(way, env, app=False):
+            [mail] = sink.wait_for(1, timeout=20)
+    assert mail.rcpt_tos == ("ada@example.com",)
+
+
+@pytest.mark.parametrize("way", IN_PROCESS, ids=lambda way: way.name)
+def test_sigterm_waits_for_the_running_send(way: Way) -> None:
+    with MailSink(delay=DELAY) as sink, running(way, {"SMTP_PORT": str(sink.port)}) as started:
+        register(f"{started.url}/register", sink, "ada")
+        sink.wait_for_conversations(1)  # the send has begun: the SMTP server holds it
+        started.app.signal(signal.SIGTERM)
+        started.app.wait(timeout=DELAY + 20)
+        assert [mail.rcpt_tos for mail in sink.messages] == [("ada@example.com",)]
+
+
+@pytest.mark.parametrize("way", IN_PROCESS[:3], ids=lambda way: way.name)
+def test_sigkill_loses_the_running_send(way: Way) -> None:
+    with MailSink(delay=DELAY) as sink, running(way, {"SMTP_PORT": str(sink.port)}) as started:
+        register(f"{started.url}/register", sink, "ada")
+        sink.wait_for_conversations(1)
+        started.app.kill()
+        with pytest.raises(TimeoutError):
+            sink.wait_for(1, timeout=DELAY + 1)  # what it would take, and a second more
+
+
+def test_a_failing_job_cancels_no_other_job_in_the_task_group() -> None:
+    """ada's send is held by the SMTP server when bob's job raises (his address is refused):
+    ada's email still arrives, and a job started after the failure runs too."""
+    task_group = next(way for way in IN_PROCESS if way.name == "task_group")
+    with MailSink(delay=3.0) as sink, running(task_group, {"SMTP_PORT": str(sink.port)}) as started:
+        url = f"{started.url}/register"
+        register(url, sink, "ada")
+        sink.wait_for_conversations(1)
+        sink.delay, sink.reject = 0, {"bob@example.com"}
+        register(url, sink, "bob")
+        started.app.wait_for_line(r"job send_welcome_async\('bob@example.com'\) failed")
+        assert sink.messages == [], "ada's send ended before bob's job failed: nothing shown"
+        register(url, sink, "cy")
+        mails = sink.wait_for(2, timeout=15)
+    assert sorted(mail.rcpt_tos for mail in mails) == [("ada@example.com",), ("cy@example.com",)]

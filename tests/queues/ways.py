@@ -91,7 +91,6 @@ class Running:
     app: App
     worker: LiveServer | None
     env: dict[str, str]
-    python: str
 
     @property
     def url(self) -> str:
@@ -99,13 +98,15 @@ class Running:
 
 
 @contextmanager
-def running(way: Way, env: dict[str, str], *, worker: bool = True) -> Iterator[Running]:
-    """The way's app and (unless `worker=False`) its worker, started side by side."""
+def running(
+    way: Way, env: dict[str, str], *, app: bool = True, worker: bool = True
+) -> Iterator[Running]:
+    """The way's app and its worker (either can be left out), started side by side."""
     python = str(way.python())
     env = {"PYTHONPATH": str(ROOT), "SMTP_HOST": "127.0.0.1", **env}
-    app = App(way.app, python, env=env, cwd=ROOT)
-    started = Running(app, way.worker(python, env) if way.worker and worker else None, env, python)
-    processes = [app, *([started.worker] if started.worker else [])]
+    server = App(way.app, python, env=env, cwd=ROOT)
+    started = Running(server, way.worker(python, env) if way.worker and worker else None, env)
+    processes = [*([server] if app else []), *([started.worker] if started.worker else [])]
     with ExitStack() as cleanup:
         cleanup.callback(stop_all, processes)
         start_all(processes)
