@@ -18,6 +18,7 @@ from redis import Redis
 
 from demo_app.mailbox import MailSink
 from guide.live import LiveServer
+from guide.live.process import alive, descendants, kill_all
 from tests.queues.ways import IN_PROCESS, QUEUES, ROOT, Way, running
 
 pytestmark = pytest.mark.live
@@ -101,6 +102,24 @@ def test_sigkill_loses_the_running_send(way: Way) -> None:
         started.app.kill()
         with pytest.raises(TimeoutError):
             sink.wait_for(1, timeout=DELAY + 1)  # what it would take, and a second more
+
+
+def test_a_pool_job_outlives_a_sigkilled_server() -> None:
+    """The send runs in a pool process: SIGKILL of the server does not stop it, and the
+    pool's processes are still there after it (the test ends them)."""
+    process_pool = next(way for way in IN_PROCESS if way.name == "process_pool")
+    with MailSink(delay=DELAY) as sink, running(process_pool, {"SMTP_PORT": str(sink.port)}) as up:
+        register(f"{up.url}/register", sink, "ada")
+        sink.wait_for_conversations(1)
+        assert up.app.process
+        pool = descendants(up.app.process.pid)
+        up.app.kill()
+        try:
+            [mail] = sink.wait_for(1, timeout=DELAY + 10)
+            assert mail.rcpt_tos == ("ada@example.com",)
+            assert [pid for pid in pool if alive(pid)] == pool
+        finally:
+            kill_all(pool)
 
 
 def test_a_failing_job_cancels_no_other_job_in_the_task_group() -> None:
