@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from arq import ArqRedis, create_pool
+from arq import ArqRedis, Retry, create_pool
 from arq.connections import RedisSettings
 from fastapi import FastAPI, Request
 
@@ -20,7 +20,10 @@ REDIS = RedisSettings.from_dsn(os.environ.get("REDIS_URL", "redis://127.0.0.1:63
 
 
 async def send_welcome_email(ctx: dict[str, Any], to: str) -> None:
-    await send_welcome_async(to)
+    try:
+        await send_welcome_async(to)
+    except OSError as error:  # arq retries only a job that raises Retry
+        raise Retry(defer=5 * ctx["job_try"]) from error
 
 
 class WorkerSettings:  # what `arq guide.queues.arq_app.WorkerSettings` runs

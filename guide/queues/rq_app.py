@@ -1,7 +1,8 @@
 """RQ on Redis: the route enqueues a plain function by its import path; the worker forks a
-child process (a "work horse") for each job, which calls it.
+child process (a "work horse") for each job, which calls it. Retries after an interval
+need the worker's scheduler (`--with-scheduler`).
 
-    SMTP_PORT=1025 rq worker --url redis://127.0.0.1:6379/0
+    SMTP_PORT=1025 rq worker --with-scheduler --url redis://127.0.0.1:6379/0
     REDIS_URL=redis://127.0.0.1:6379/0 uvicorn guide.queues.rq_app:app
 """
 

@@ -61,7 +61,7 @@ def dramatiq_worker(python: str, env: dict[str, str]) -> LiveServer:
 
 
 def rq_worker(python: str, env: dict[str, str]) -> LiveServer:
-    argv = [python, "-m", "rq.cli", "worker", "--url", env["REDIS_URL"]]
+    argv = [python, "-m", "rq.cli", "worker", "--with-scheduler", "--url", env["REDIS_URL"]]
     return Worker(argv, r"\*\*\* Listening on", env=env, cwd=ROOT)
 
 
