@@ -9,7 +9,9 @@ import re
 from tests.queues.ways import IN_PROCESS, QUEUES, ROOT
 
 PAGE = (ROOT / "docs" / "choosing.md").read_text(encoding="utf-8")
-TESTS = (ROOT / "tests" / "queues" / "test_ways.py").read_text(encoding="utf-8")
+TESTS = "".join(
+    path.read_text(encoding="utf-8") for path in (ROOT / "tests" / "queues").glob("test_*.py")
+)
 
 
 def test_every_way_is_included_on_the_page_and_run_by_the_tests():

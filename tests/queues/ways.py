@@ -12,6 +12,7 @@ from pathlib import Path
 from bench.costs.modes import TaskiqWorker
 from guide.live import LiveServer
 from guide.live.celery import CeleryWorkerProcess, start_all, stop_all
+from guide.live.process import descendants, kill_all
 from tests.queues.environment import arq_python
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,6 +109,15 @@ def running(
     started = Running(server, way.worker(python, env) if way.worker and worker else None, env)
     processes = [*([server] if app else []), *([started.worker] if started.worker else [])]
     with ExitStack() as cleanup:
-        cleanup.callback(stop_all, processes)
+        cleanup.callback(stop_all, [server] if app else [])
+        if started.worker:  # the test is over: no need to wait for a warm shutdown
+            cleanup.callback(kill_tree, started.worker)
         start_all(processes)
         yield started
+
+
+def kill_tree(process: LiveServer) -> None:
+    """SIGKILL for the process and every process under it (pool processes, work horses)."""
+    if process.process:
+        kill_all([*descendants(process.process.pid), process.process.pid])
+        process.process.wait(10)
