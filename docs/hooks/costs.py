@@ -10,6 +10,7 @@ what the committed JSON says.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from mkdocs.structure.files import File, Files
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
 PAGE = "costs.md"
+CHOOSING = "choosing.md"  # "Which way to run a task": one way's figures, by marker
 if str(ROOT) not in sys.path:  # bench.costs, from the checkout
     sys.path.insert(0, str(ROOT))
 
@@ -90,7 +92,32 @@ def on_files(files: Files, config) -> Files:
     return files
 
 
+def one_way(data: dict, key: str) -> str:
+    """`<!-- costs:way KEY -->`: one way's response and delivery, one client, slowest mail."""
+    if key == "celery-enqueue":
+        enqueue = data["celery"]["enqueue_ms"]
+        return (
+            f"The benchmark timed Celery's `send_task` (what `.delay()` does) {enqueue['n']} "
+            f"times against Redis on this machine: p50 {report.ms(enqueue['p50'])}, max "
+            f"{report.ms(enqueue['max'])}."
+        )
+    slowest = max(data["settings"]["mail_latencies_ms"])
+    grid = report.cells(data)
+    cell, base = grid[(key, slowest, 1)], grid[("no-task", slowest, 1)]
+    mode = next(mode for mode in data["modes"] if mode["key"] == key)
+    return (
+        f"Measured by `make bench` (way {mode['number']} of [What each way costs](costs.md), "
+        f"{mode['label']}; one client, a mail server that takes {slowest:,} ms): "
+        f"response p50 {report.ms(cell['response_ms']['p50'])} "
+        f"(the same route without an email: {report.ms(base['response_ms']['p50'])}); the "
+        f"email arrived {report.ms(cell['delivery_ms']['p50'])} after the request (p50)."
+    )
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
+    if page.file.src_uri == CHOOSING:
+        data = results()
+        return re.sub(r"<!-- costs:way (\S+) -->", lambda m: one_way(data, m[1]), markdown)
     if page.file.src_uri != PAGE:
         return markdown
     data = results()

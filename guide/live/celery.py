@@ -66,13 +66,22 @@ class RedisServer(LiveServer):
 
 
 class CeleryWorkerProcess(LiveServer):
-    """`celery -A demo_app.runs.celery_app worker`: prefork, one pool process by default."""
+    """`celery -A demo_app.runs.celery_app worker` (or another `app`): prefork, one pool
+    process by default."""
 
     ready = r"@\S+ ready\."
     new_session = True
 
-    def __init__(self, name: str, *, concurrency: int = 1, loglevel: str = "INFO", **kwargs):
-        super().__init__(CELERY_APP, **kwargs)
+    def __init__(
+        self,
+        name: str,
+        *,
+        app: str = CELERY_APP,
+        concurrency: int = 1,
+        loglevel: str = "INFO",
+        **kwargs,
+    ):
+        super().__init__(app, **kwargs)
         self.name = name
         self.args = [
             *("--hostname", f"{name}@%h", "--pool", "prefork", "--concurrency", str(concurrency)),
