@@ -13,7 +13,12 @@ from demo_app.config import get_settings
 from demo_app.deps import CurrentUser, SessionDep, Tasks
 from demo_app.lesson.tasks import process_upload
 from demo_app.models import Upload, id_of
-from demo_app.platform.quotas import QUOTA_EXCEEDED, refuse_over_quota, upload_bytes_left
+from demo_app.platform.quotas import (
+    QUOTA_EXCEEDED,
+    hold_quota,
+    refuse_over_quota,
+    upload_bytes_left,
+)
 from demo_app.platform.responses import UNAUTHORIZED, error, not_found
 from demo_app.schemas import HexId, UploadAccepted, UploadStatus
 
@@ -71,13 +76,16 @@ async def upload_text_file(
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "Upload a text file (text/plain)"
         )
-    left = await upload_bytes_left(session, user)  # 429 past this hour's count or the bytes
+    await upload_bytes_left(session, user)  # 429 before a byte is read, if already past
     upload = Upload(owner_id=id_of(user), filename=display_name(file.filename), size_bytes=0)
     folder = anyio.Path(settings.upload_dir)
     await folder.mkdir(parents=True, exist_ok=True)
     # Stored under a name the server made: the client's filename never touches the disk.
     path = folder / upload.id
     upload.size_bytes = await save_limited(file, path, settings.max_upload_bytes)
+    # Counted again, held until the commit: the user's other uploads wait for this decision.
+    await hold_quota(session, id_of(user))
+    left = await upload_bytes_left(session, user, on_refusal=path)  # 429: the file removed
     await refuse_over_quota(session, user, path, upload.size_bytes, left)  # 429: file removed
     session.add(upload)
     tasks.add_task(process_upload, upload.id)  # an async def task: awaited on the loop

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from asyncio import gather
 from datetime import timedelta
 
 import httpx
@@ -167,6 +168,38 @@ async def test_stored_bytes_stop_at_the_quota_and_a_refused_file_is_removed(clie
     # Full: refused before a byte is read.
     assert_quota_refusal(await upload(client, headers, b"!"), "100 bytes", longest=days * 86400)
     assert len(await rows(Upload)) == 2 and len(os.listdir(env["UPLOAD_DIR"])) == 2
+
+
+# Many requests of one user at once: each quota holds, because the check and the write it
+# allows are one step (quotas.hold_quota). Counted, then written, 30 uploads at once stored
+# 22 files against a quota of 20, and 40 item creations queued 26 emails against 19.
+async def test_uploads_at_once_stop_at_the_count_quota(client, env, quota):
+    quota(quota_uploads_per_hour=5)
+    headers = await user_headers(client, "john")
+    answers = await gather(*(upload(client, headers, b"words here") for _ in range(15)))
+    assert sorted(r.status_code for r in answers) == [202] * 5 + [429] * 10
+    assert len(await rows(Upload)) == 5 and len(os.listdir(env["UPLOAD_DIR"])) == 5
+
+
+async def test_uploads_at_once_stop_at_the_bytes_quota(client, env, quota):
+    quota(quota_upload_bytes=1000)
+    headers = await user_headers(client, "john")
+    answers = await gather(*(upload(client, headers, b"x" * 300) for _ in range(10)))
+    assert sorted(r.status_code for r in answers) == [202] * 3 + [429] * 7
+    assert sum(u.size_bytes for u in await rows(Upload)) == 900
+    assert len(os.listdir(env["UPLOAD_DIR"])) == 3  # refused files removed
+
+
+async def test_item_creations_at_once_stop_at_the_email_quota(client, mail, quota):
+    quota(quota_emails_per_hour=5)
+    headers = await user_headers(client, "john")  # the welcome email is one of the five
+    create = {"title": "at once"}
+    answers = await gather(
+        *(client.post("/api/v1/items", json=create, headers=headers) for _ in range(12))
+    )
+    assert sorted(r.status_code for r in answers) == [201] * 4 + [429] * 8
+    emails = await rows(TaskRun, TaskRun.name == "send_item_notification")
+    assert len(emails) == 4 and len(await rows(Item)) == 4
 
 
 @pytest.mark.live
