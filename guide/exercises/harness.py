@@ -18,6 +18,7 @@ import secrets
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -138,7 +139,20 @@ def load(path: Path) -> ModuleType:
     try:  # compiled here, not imported: no bytecode cache is written beside the file
         exec(compile(path.read_text(), str(path), "exec"), module.__dict__)
     except Exception as error:  # the reader's file: any error is theirs to see
-        raise Wrong(f"{path.name} could not be imported: {error!r}") from None
+        raise Wrong(
+            f"{path.name}{where(error, path)}: {type(error).__name__}: {error}",
+            f"the file must run before its prediction can be read: python {path}",
+        ) from None
     finally:
         del sys.modules[module.__name__]
     return module
+
+
+def where(error: BaseException, path: Path) -> str:
+    """ ", line N" of the last line of `path` the error's traceback passed through, or ""."""
+    lines = [
+        frame.lineno
+        for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename == str(path)
+    ]
+    return f", line {lines[-1]}" if lines else ""
