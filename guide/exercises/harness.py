@@ -15,6 +15,7 @@ never for a line equal to it.
 from __future__ import annotations
 
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -28,6 +29,7 @@ from types import ModuleType
 from guide.live import LiveServer
 
 HERE = Path(__file__).resolve().parent
+START_SECONDS = 20.0  # for uvicorn to import the file and listen
 
 
 class Wrong(Exception):
@@ -78,11 +80,16 @@ def serve(
         cwd=path.parent,
     )
     try:
-        server.start()
+        server.start(START_SECONDS)
     except RuntimeError as error:
         said = [line.strip() for line in str(error).splitlines()[1:] if line.strip()]
+        assert server.process is not None
+        if server.process.returncode == -signal.SIGKILL:  # still starting: stopped here
+            why = f"it was not up after {START_SECONDS:g} s (a busy machine?)"
+        else:
+            why = said[-1] if said else "it printed nothing"
         raise Wrong(
-            f"{path.name} did not start: {said[-1] if said else 'it printed nothing'}",
+            f"{path.name} did not start: {why}",
             "run it yourself to see the whole error: "
             f"python -m uvicorn --app-dir {path.parent} {path.stem}:app",
         ) from None

@@ -190,6 +190,18 @@ def test_a_file_that_does_not_start_gets_a_verdict_not_an_exception(tmp_path, mo
     assert "python -m uvicorn --app-dir" in (verdict.hint or "")
 
 
+def test_a_file_slow_to_start_is_said_to_be_slow_not_silent(tmp_path, monkeypatch):
+    from guide.exercises import harness
+
+    monkeypatch.setattr(harness, "START_SECONDS", 1.0)
+    slow = tmp_path / "ex01_response_first.py"
+    slow.write_text("import time\n\ntime.sleep(30)\n" + EXERCISES[1].solution.read_text())
+    verdict = judge(1, slow)
+    assert verdict.message == (
+        "Not yet: ex01_response_first.py did not start: it was not up after 1 s (a busy machine?)"
+    )
+
+
 def test_another_exercises_file_is_not_right():
     # exercise 1's solution has a POST /signup/{name} answering {"name": name}, as 4 asks
     assert not judge(4, EXERCISES[1].solution).passed
