@@ -97,12 +97,12 @@ def after_right(number: int) -> str:
     todo = [n for n in later if not done[n]]
     if todo:
         following = EXERCISES[todo[0]]
-        lines.append(
-            f"Next: exercise {following.number}, {following.title}: "
-            f"python -m guide exercise {following.number} "
-            f"(in a notebook: exercise({following.number})); "
-            f"its section: python -m guide {following.number}"
-        )
+        n = following.number
+        lines += [
+            f"Next: exercise {n}, {following.title}",
+            f"  read section {n}: python -m guide {n}",
+            f"  start it: python -m guide exercise {n} (in a notebook: exercise({n}))",
+        ]
     else:
         lines.append(f"All {len(EXERCISES)} exercises done: python -m guide exercise lists them")
     return "\n".join(lines)

@@ -141,9 +141,10 @@ def test_check_judges_the_readers_file_prints_and_records(tmp_path, monkeypatch,
         "\nCompare with the shipped solution: guide/exercises/solutions/ex01_response_first.py\n"
         in out
     )
-    assert (
-        "\nNext: exercise 2, def or async def for a blocking call: python -m guide exercise 2"
-        in out
+    assert out.endswith(
+        "\nNext: exercise 2, def or async def for a blocking call\n"
+        "  read section 2: python -m guide 2\n"
+        "  start it: python -m guide exercise 2 (in a notebook: exercise(2))\n"
     )
     assert progress()[1] is True
 

@@ -160,10 +160,11 @@ def test_after_a_right_answer_the_solution_and_the_next_exercise_not_done(monkey
     assert lines[0] == "Compare with the shipped solution: " + str(
         EXERCISES[3].solution.relative_to(REPO)
     )
-    assert lines[1].startswith(
-        f"Next: exercise 6, {EXERCISES[6].title}: python -m guide exercise 6"
-    )
-    assert "python -m guide 6" in lines[1]
+    assert lines[1:] == [
+        f"Next: exercise 6, {EXERCISES[6].title}",
+        "  read section 6: python -m guide 6",
+        "  start it: python -m guide exercise 6 (in a notebook: exercise(6))",
+    ]
 
 
 def test_the_solution_path_is_whole_outside_the_checkout_and_the_end_says_done(
