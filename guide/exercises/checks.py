@@ -14,6 +14,7 @@ import secrets
 import signal
 import sqlite3
 import tempfile
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
@@ -128,18 +129,22 @@ def task_order(path: Path) -> str:
 def order_mistakes(predicted: list[str], ran: list[str], names: set[str]) -> str:
     """What is wrong with a predicted order, by name and by place (1 is the first task):
     a name no task has, a task predicted but never run, one run but left out, one named
-    twice; with none of those, the first task in the wrong place."""
+    more or fewer times than it ran; with none of those, the first task in the wrong place."""
     said = []
-    for name in dict.fromkeys(predicted):
-        if predicted.count(name) > 1:
-            said.append(f"{name!r} is in ORDER {predicted.count(name)} times; a task runs once")
-        if name not in ran and name not in names:
+    guessed, seen = Counter(predicted), Counter(ran)
+    for name in dict.fromkeys(predicted + ran):
+        if name not in seen and name not in names:
             known = ", ".join(repr(n) for n in sorted(names | set(ran)))
             said.append(f"no task is called {name!r} (the names: {known})")
-        elif name not in ran:
+        elif name not in seen:
             said.append(f"{name!r} is in ORDER, but it never ran")
-    said += [f"{name!r} ran, but ORDER leaves it out" for name in ran if name not in predicted]
-    if not said:
+        elif name not in guessed:
+            said.append(f"{name!r} ran, but ORDER leaves it out")
+        elif guessed[name] != seen[name]:
+            said.append(
+                f"{name!r} is in ORDER {_times(guessed[name])}; it ran {_times(seen[name])}"
+            )
+    if not said:  # the same names, as often: some are in the wrong place
         place = next(i for i, (a, b) in enumerate(zip(predicted, ran, strict=True)) if a != b)
         guess = predicted[place]
         said.append(
@@ -147,6 +152,10 @@ def order_mistakes(predicted: list[str], ran: list[str], names: set[str]) -> str
             f"({guess!r} ran in place {ran.index(guess) + 1})"
         )
     return "; ".join(said)
+
+
+def _times(count: int) -> str:
+    return {0: "never", 1: "once"}.get(count, f"{count} times")
 
 
 def _task_names(path: Path) -> set[str]:

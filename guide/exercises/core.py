@@ -148,8 +148,8 @@ def syntax_error(path: Path) -> Verdict | None:
     except SyntaxError as error:
         where = f"line {error.lineno}: " if error.lineno else ""
         kind = type(error).__name__  # IndentationError and TabError say so
-        text = (error.text or "").rstrip()
-        shown_line = f"\n    {text.strip()}" if text.strip() else ""
+        text = (error.text or "").strip()
+        shown_line = f"\n    {text}" if text else ""
         return Verdict(False, f"Not yet: {path.name}, {where}{kind}: {error.msg}{shown_line}")
     return None
 

@@ -188,5 +188,11 @@ def test_order_mistakes_name_each_wrong_entry_by_name_and_place():
     )
     assert order_mistakes(["a", "b", "c", "d"], ran, names) == "'d' is in ORDER, but it never ran"
     assert order_mistakes(["a", "c"], ran, names) == "'b' ran, but ORDER leaves it out"
+    assert order_mistakes(["a", "b", "c"], ["a", "b", "b", "c"], names) == (
+        "'b' is in ORDER once; it ran 2 times"
+    )
     said = order_mistakes(["a", "a", "b", "c", "e"], ran, names)
-    assert said.startswith("'a' is in ORDER 2 times; a task runs once; no task is called 'e'")
+    assert said == (
+        "'a' is in ORDER 2 times; it ran once; "
+        "no task is called 'e' (the names: 'a', 'b', 'c', 'd')"
+    )
