@@ -69,8 +69,8 @@ class OneTimeAdmin:
         print(
             f"Dashboard: {self.url}/dashboard\n"
             f"  sign in as {self.username}, password {self.password}\n"
-            "  (an admin for this run only: its rights end when the server stops; "
-            "make your own with python -m demo_app make-admin USERNAME)",
+            "  (an admin for this run only: its rights end when the server stops;\n"
+            "  a lasting one: register, then python -m demo_app make-admin USERNAME)",
             flush=True,
         )
 
