@@ -5,6 +5,7 @@ the admin's rights back at stop; in production it makes no admin."""
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,10 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from guide import dev_admin
 from guide.live import FAST_HASHING, READY, LiveServer, demo_env
 from guide.live.stack import DEMO_APP
-
-pytestmark = pytest.mark.live
 
 START = 120.0  # seconds: a first start migrates a fresh database, on a busy machine too
 LOGIN = re.compile(r"^  sign in as (?P<user>\S+), password (?P<password>\S+)$")
@@ -51,6 +51,7 @@ def runs_as(url: str, bearer: str) -> int:
     return httpx.get(f"{url}/api/v1/tasks", headers=headers, timeout=30).status_code
 
 
+@pytest.mark.live
 def test_in_development_serve_prints_an_admin_login_that_works(tmp_path: Path):
     env = demo_env(tmp_path, None) | FAST_HASHING  # ENVIRONMENT=development
     serve = GuideServe("python -m guide serve", env=env, cwd=tmp_path)
@@ -70,6 +71,7 @@ def test_in_development_serve_prints_an_admin_login_that_works(tmp_path: Path):
         assert runs_as(again.url, token(again.url, user, password)) == 403
 
 
+@pytest.mark.live
 def test_in_production_serve_makes_no_admin(tmp_path: Path):
     env = demo_env(tmp_path, None) | FAST_HASHING
     env |= {"ENVIRONMENT": "production", "MIGRATE_AT_STARTUP": "true"}
@@ -82,3 +84,14 @@ def test_in_production_serve_makes_no_admin(tmp_path: Path):
     assert "sign in as" not in output and "Dashboard:" not in output
     assert "/auth/register" not in output
     assert output.count('"GET /health HTTP/1.1"') == 1, output  # ours: nothing polled it
+
+
+def test_rights_that_cannot_be_taken_back_are_reported_in_a_line(monkeypatch, capsys):
+    def fails(username: str, *, revoke: bool = False) -> None:
+        raise subprocess.CalledProcessError(1, "make-admin", stderr=b"no such table: users")
+
+    monkeypatch.setattr(dev_admin, "make_admin", fails)
+    admin = dev_admin.OneTimeAdmin("http://127.0.0.1:9")
+    admin.made.set()
+    admin.revoke()
+    assert capsys.readouterr().out == f"{admin.username} is still an admin: no such table: users\n"
