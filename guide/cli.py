@@ -13,6 +13,7 @@ import argparse
 import importlib
 import os
 import re
+import signal
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -205,6 +206,11 @@ scheduler that retries failed runs and cleans up old data.
 
   Swagger UI:  http://HOST:PORT/docs    (http://127.0.0.1:8000/docs by default)
   ReDoc:       http://HOST:PORT/redoc
+  Dashboard:   http://HOST:PORT/dashboard  (the requests and their tasks, live; admins)
+
+In development (ENVIRONMENT unset or development, the default), it makes an admin with a
+random password once the server is up and prints the login: an admin for this run only,
+its rights taken back at stop. Never with ENVIRONMENT=production.
 
 The same as: python -m demo_app serve. Settings come from the environment and .env
 (DATABASE_URL, SMTP_HOST...); with TASK_BACKEND=celery the tasks go to the workers of
@@ -228,7 +234,33 @@ def serve(argv: list[str]) -> int:
         print(f"python -m guide serve: the demo app cannot start: {error}", file=sys.stderr)
         return 1
     serve_argv = ["serve", "--host", args.host, "--port", str(args.port)]
-    return demo_app([*serve_argv, *(["--reload"] if args.reload else [])], prog="python -m guide")
+    serve_argv += ["--reload"] if args.reload else []
+    admin = None
+    if _development_default():  # an admin for /dashboard, for this run only
+        from guide.dev_admin import OneTimeAdmin, local_url
+
+        admin = OneTimeAdmin(local_url(args.host, args.port)).start()
+        signal.signal(signal.SIGTERM, _interrupt)  # a stop as Ctrl-C's: the finally runs
+    try:
+        return demo_app(serve_argv, prog="python -m guide")
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if admin is not None:
+            admin.revoke()
+
+
+def _development_default() -> bool:
+    from guide.dev_admin import in_development
+
+    try:
+        return in_development()
+    except ValueError:  # settings the app refuses: it says why itself, as it starts
+        return False
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 WORKER_HELP = """\

@@ -5,7 +5,9 @@
     verdict = check(3)       # the reader's file run on a real uvicorn server, and judged
     check(3, solution=True)  # the same checker on the shipped solution (what the suite does)
 
-The reader's folder is ./exercises/ under the current directory, or $GUIDE_EXERCISES_DIR.
+The reader's folder is one for the terminal and the notebooks: $GUIDE_EXERCISES_DIR if set;
+else, from anywhere inside a checkout of the guide (notebooks/ too), exercises/ at its root;
+else ./exercises/ under the current directory (`guide.exercises.core.folder`).
 `python -m guide exercise` lists the ten with the next one to do (`guide.exercises.cli`).
 """
 

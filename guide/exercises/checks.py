@@ -8,11 +8,13 @@ server had finished its tasks and exited, never on how long something took.
 
 from __future__ import annotations
 
+import ast
 import re
 import secrets
 import signal
 import sqlite3
 import tempfile
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
@@ -121,11 +123,53 @@ def task_order(path: Path) -> str:
     ran = [line.split(STEP, 1)[1] for line in lines if STEP in line]
     if predicted == ran:
         return f"the {len(ran)} tasks ran in the order you predicted"
-    if len(predicted) != len(ran):
-        raise Wrong(f"you predicted {len(predicted)} tasks; {len(ran)} ran")
-    wrong = next(i for i, (a, b) in enumerate(zip(predicted, ran, strict=True)) if a != b)
-    place = wrong + 1
-    raise Wrong(f"right up to place {wrong}; in place {place}, {predicted[wrong]!r} did not run")
+    raise Wrong(order_mistakes(predicted, ran, _task_names(path)))
+
+
+def order_mistakes(predicted: list[str], ran: list[str], names: set[str]) -> str:
+    """What is wrong with a predicted order, by name and by place (1 is the first task):
+    a name no task has, a task predicted but never run, one run but left out, one named
+    more or fewer times than it ran; with none of those, the first task in the wrong place."""
+    said = []
+    guessed, seen = Counter(predicted), Counter(ran)
+    for name in dict.fromkeys(predicted + ran):
+        if name not in seen and name not in names:
+            known = ", ".join(repr(n) for n in sorted(names | set(ran)))
+            said.append(f"no task is called {name!r} (the names: {known})")
+        elif name not in seen:
+            said.append(f"{name!r} is in ORDER, but it never ran")
+        elif name not in guessed:
+            said.append(f"{name!r} ran, but ORDER leaves it out")
+        elif guessed[name] != seen[name]:
+            said.append(
+                f"{name!r} is in ORDER {_times(guessed[name])}; it ran {_times(seen[name])}"
+            )
+    if not said:  # the same names, as often: some are in the wrong place
+        place = next(i for i, (a, b) in enumerate(zip(predicted, ran, strict=True)) if a != b)
+        guess = predicted[place]
+        said.append(
+            f"the task in place {place + 1} was {ran[place]!r}, not {guess!r} "
+            f"({guess!r} ran in place {ran.index(guess) + 1})"
+        )
+    return "; ".join(said)
+
+
+def _times(count: int) -> str:
+    return {0: "never", 1: "once"}.get(count, f"{count} times")
+
+
+def _task_names(path: Path) -> set[str]:
+    """The names the file's tasks pass to record: `add_task(record, "name")`."""
+    return {
+        node.args[1].value
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "add_task"
+        and len(node.args) == 2
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+    }
 
 
 def own_response(path: Path) -> str:
@@ -185,19 +229,41 @@ def failure_stops_the_rest(path: Path) -> str:
     with serve(path) as server:
         _post(f"{server.url}/orders/{order}")
         lines = finish(server)
-    if first(lines, f"order {order}: notifying the warehouse") is None:
+    notified = first(lines, f"order {order}: notifying the warehouse")
+    if notified is None:
         raise Wrong("the warehouse was never notified: keep the failing task, make it harmless")
-    receipts = _count(lines, f"order {order}: receipt sent")
+    receipts = [i for i, line in enumerate(lines) if f"order {order}: receipt sent" in line]
     if not receipts:
         raise Wrong(f"order {order}'s receipt was never sent")
-    if receipts > 1:
-        raise Wrong(f"order {order}'s receipt was sent {receipts} times, not once")
-    if first(lines, f"order {order}: warehouse API unavailable") is None:
+    if len(receipts) > 1:
+        raise Wrong(f"order {order}'s receipt was sent {len(receipts)} times, not once")
+    if receipts[0] < notified:
+        raise Wrong("the receipt was sent before the warehouse was notified: keep their order")
+    if first(lines, CRASHED) is not None:
+        raise Wrong(
+            f"the warehouse's error still reached uvicorn ({CRASHED!r}): it was not caught",
+            "catch it in the task, or in a wrapper the task runs in, and log it there",
+        )
+    error = f"order {order}: warehouse API unavailable"
+    if first(lines, error) is None:
         raise Wrong(
             "the warehouse's error left no trace in the log: it was swallowed",
             "catch it and log it (logger.exception logs the traceback too)",
         )
-    return "the warehouse's failure was logged and the receipt was still sent"
+    if not _traceback_of(lines, f"ConnectionError: {error}"):
+        raise Wrong(
+            "the warehouse's error was printed without its traceback: the log says what "
+            "failed, not where",
+            "log it with logger.exception(...) in the except block (or logger.error(..., "
+            "exc_info=True)): print(error) and logger.error(error) leave the traceback out",
+        )
+    return "the warehouse's failure was logged with its traceback, and the receipt still sent"
+
+
+def _traceback_of(lines: list[str], last: str) -> bool:
+    """Whether a traceback ending in the line `last` was printed."""
+    end = first(lines, last)
+    return end is not None and first(lines[:end], "Traceback (most recent call last):") is not None
 
 
 def request_id(path: Path) -> str:

@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from guide.checkout import checkout_root
 from guide.exercises.catalog import EXERCISES
 from guide.exercises.harness import Exercise, Wrong
 
@@ -31,8 +32,16 @@ class Verdict:
 
 
 def folder() -> Path:
-    """The reader's folder: $GUIDE_EXERCISES_DIR, or ./exercises under the current directory."""
-    return Path(os.environ.get(FOLDER_ENV) or Path.cwd() / "exercises")
+    """The reader's folder, one for the terminal and the notebooks: $GUIDE_EXERCISES_DIR if
+    set; else, anywhere inside a checkout of the guide (its notebooks/ included, where a
+    notebook's kernel starts), exercises/ at the checkout's root; else ./exercises."""
+    if chosen := os.environ.get(FOLDER_ENV):
+        return Path(chosen)
+    here = Path.cwd()
+    root = checkout_root()
+    if root is not None and here.resolve().is_relative_to(root):
+        here = root
+    return here / "exercises"
 
 
 def find(number: int | str) -> Exercise:
@@ -67,14 +76,45 @@ def exercise(number: int | str) -> Path:
 
 def check(number: int | str, *, solution: bool = False) -> Verdict:
     """Run exercise `number`'s checker on the reader's file (or on the shipped solution),
-    print a one-line verdict and, on failure, a hint. A wrong answer is a Verdict, not an
-    exception."""
+    print a one-line verdict and, on failure, a hint; after a right answer, where the
+    shipped solution is and what comes next. A wrong answer is a Verdict, not an exception."""
     found = find(number)
     verdict = judge(found.number, found.solution if solution else folder() / found.filename)
     if not solution:
         _record(found.number, verdict.passed)
     print(verdict)
+    if verdict.passed and not solution:
+        print(after_right(found.number))
     return verdict
+
+
+def after_right(number: int) -> str:
+    """Where the shipped solution is, to compare, and the next exercise not yet passed."""
+    found = find(number)
+    lines = [f"Compare with the shipped solution: {shown(found.solution)}"]
+    done = progress()
+    later = [*range(number + 1, len(EXERCISES) + 1), *range(1, number)]
+    todo = [n for n in later if not done[n]]
+    if todo:
+        following = EXERCISES[todo[0]]
+        n = following.number
+        lines += [
+            f"Next: exercise {n}, {following.title}",
+            f"  read section {n}: python -m guide {n}",
+            f"  start it: python -m guide exercise {n} (in a notebook: exercise({n}))",
+        ]
+    else:
+        lines.append(f"All {len(EXERCISES)} exercises done: python -m guide exercise lists them")
+    return "\n".join(lines)
+
+
+def shown(path: Path) -> str:
+    """`path` relative to the current directory when it is under it (a checkout), else whole
+    (an installed package)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def judge(number: int, path: Path) -> Verdict:
@@ -87,6 +127,8 @@ def judge(number: int, path: Path) -> Verdict:
             f"python -m guide exercise {found.number} (in a notebook: exercise({found.number})) "
             "copies the starter there",
         )
+    if (unreadable := syntax_error(path)) is not None:
+        return unreadable
     try:
         return Verdict(True, f"Right: {found.checker(path)}")
     except Wrong as wrong:
@@ -95,6 +137,21 @@ def judge(number: int, path: Path) -> Verdict:
         return Verdict(
             False, f"Not yet: the check could not judge {path.name}: {error!r}", found.hint
         )
+
+
+def syntax_error(path: Path) -> Verdict | None:
+    """The file's first syntax error as a verdict (its line, Python's words, the line itself),
+    or None when Python can read it. No exercise's hint: the file must parse first."""
+    source = path.read_text()
+    try:
+        compile(source, str(path), "exec", dont_inherit=True)
+    except SyntaxError as error:
+        where = f"line {error.lineno}: " if error.lineno else ""
+        kind = type(error).__name__  # IndentationError and TabError say so
+        text = (error.text or "").strip()
+        shown_line = f"\n    {text}" if text else ""
+        return Verdict(False, f"Not yet: {path.name}, {where}{kind}: {error.msg}{shown_line}")
+    return None
 
 
 def progress() -> dict[int, bool]:

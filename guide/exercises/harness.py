@@ -15,9 +15,11 @@ never for a line equal to it.
 from __future__ import annotations
 
 import secrets
+import signal
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from types import ModuleType
 from guide.live import LiveServer
 
 HERE = Path(__file__).resolve().parent
+START_SECONDS = 20.0  # for uvicorn to import the file and listen
 
 
 class Wrong(Exception):
@@ -77,11 +80,16 @@ def serve(
         cwd=path.parent,
     )
     try:
-        server.start()
+        server.start(START_SECONDS)
     except RuntimeError as error:
         said = [line.strip() for line in str(error).splitlines()[1:] if line.strip()]
+        assert server.process is not None
+        if server.process.returncode == -signal.SIGKILL:  # still starting: stopped here
+            why = f"it was not up after {START_SECONDS:g} s (a busy machine?)"
+        else:
+            why = said[-1] if said else "it printed nothing"
         raise Wrong(
-            f"{path.name} did not start: {said[-1] if said else 'it printed nothing'}",
+            f"{path.name} did not start: {why}",
             "run it yourself to see the whole error: "
             f"python -m uvicorn --app-dir {path.parent} {path.stem}:app",
         ) from None
@@ -138,7 +146,20 @@ def load(path: Path) -> ModuleType:
     try:  # compiled here, not imported: no bytecode cache is written beside the file
         exec(compile(path.read_text(), str(path), "exec"), module.__dict__)
     except Exception as error:  # the reader's file: any error is theirs to see
-        raise Wrong(f"{path.name} could not be imported: {error!r}") from None
+        raise Wrong(
+            f"{path.name}{where(error, path)}: {type(error).__name__}: {error}",
+            f"the file must run before its prediction can be read: python {path}",
+        ) from None
     finally:
         del sys.modules[module.__name__]
     return module
+
+
+def where(error: BaseException, path: Path) -> str:
+    """ ", line N" of the last line of `path` the error's traceback passed through, or ""."""
+    lines = [
+        frame.lineno
+        for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename == str(path)
+    ]
+    return f", line {lines[-1]}" if lines else ""

@@ -53,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     import httpx
     from rich.rule import Rule
 
+    from guide.checkout import checkout_root
     from guide.console import is_plain, make_console
-    from guide.tour.run import NEXT, Pace, Tour, tour_stack
+    from guide.tour.run import Pace, Tour, tour_stack
+    from guide.tour.where_next import where_next
 
     plain = is_plain(args.plain)
     auto = args.auto or args.fast or bool(os.environ.get("GUIDE_TOUR_FAST"))
@@ -78,5 +80,6 @@ def main(argv: list[str] | None = None) -> int:
     tour.show(Rule("Where next", style="cyan", align="left"))
     took = f"The tour took {time.perf_counter() - began:.1f} s"
     stopped = "" if finished else " (stopped early)"
-    tour.show(f"{took}{stopped}; the server and its temporary files are gone. Next:\n{NEXT}")
+    gone = "the server and its temporary files are gone"
+    tour.show(f"{took}{stopped}; {gone}. Next:\n{where_next(checkout_root())}")
     return 0

@@ -48,11 +48,6 @@ TASK_LINE = re.compile(r"\[(TASK|AUDIT)\]|\btask \w+ (failed|retrying)\b")
 LOG_PREFIX = re.compile(r"^[A-Z]+ [\w.]+ \[[^\]]*\] ")
 # The last line of a traceback uvicorn logs: `ConnectionRefusedError: [Errno 111] ...`
 EXCEPTION_LINE = r"^[\w.]*(Error|Exception)\b.*: "
-NEXT = """\
-  python -m guide          read the guide (python -m guide list: its sections)
-  python -m guide serve    run the demo app yourself; open /docs to try each route
-  notebooks/               the same patterns, cell by cell, in Jupyter
-  make test                the test suite, with a test for each claim the guide makes"""
 
 
 class Pace:

@@ -12,7 +12,9 @@ import pytest
 
 from guide.exercises import Verdict, check, exercise, progress
 from guide.exercises.catalog import EXERCISES
+from guide.exercises.checks import order_mistakes
 from guide.exercises.cli import main
+from guide.exercises.core import after_right, folder
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -135,3 +137,64 @@ def test_the_module_prints_progress_in_a_subprocess(reader_folder):
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("\n  [ ]") == 10
     assert not reader_folder.exists()  # listing writes nothing
+
+
+def test_inside_a_checkout_the_folder_is_at_its_root_wherever_the_reader_is(monkeypatch):
+    monkeypatch.delenv("GUIDE_EXERCISES_DIR")
+    for where in (REPO, REPO / "notebooks", REPO / "guide" / "content"):
+        monkeypatch.chdir(where)
+        assert folder() == REPO / "exercises", where
+
+
+def test_the_variable_overrides_the_checkout(monkeypatch, tmp_path):
+    monkeypatch.setenv("GUIDE_EXERCISES_DIR", str(tmp_path / "mine"))
+    monkeypatch.chdir(REPO / "notebooks")
+    assert folder() == tmp_path / "mine"
+
+
+def test_after_a_right_answer_the_solution_and_the_next_exercise_not_done(monkeypatch):
+    from guide.exercises import core
+
+    monkeypatch.chdir(REPO)
+    for number in (4, 5):
+        core._record(number, True)
+    lines = after_right(3).splitlines()
+    assert lines[0] == "Compare with the shipped solution: " + str(
+        EXERCISES[3].solution.relative_to(REPO)
+    )
+    assert lines[1:] == [
+        f"Next: exercise 6, {EXERCISES[6].title}",
+        "  read section 6: python -m guide 6",
+        "  start it: python -m guide exercise 6 (in a notebook: exercise(6))",
+    ]
+
+
+def test_the_solution_path_is_whole_outside_the_checkout_and_the_end_says_done(
+    monkeypatch, tmp_path
+):
+    from guide.exercises import core
+
+    monkeypatch.chdir(tmp_path)
+    for number in EXERCISES:
+        core._record(number, True)
+    first, last = after_right(10).splitlines()
+    assert first.endswith(str(EXERCISES[10].solution)) and Path(first.split(": ")[1]).is_file()
+    assert last.startswith("All 10 exercises done")
+
+
+def test_order_mistakes_name_each_wrong_entry_by_name_and_place():
+    ran = ["a", "b", "c"]
+    names = {"a", "b", "c", "d"}
+    assert order_mistakes(["b", "a", "c"], ran, names) == (
+        "the task in place 1 was 'a', not 'b' ('b' ran in place 2)"
+    )
+    assert order_mistakes(["a", "b", "c", "d"], ran, names) == "'d' is in ORDER, but it never ran"
+    assert order_mistakes(["a", "c"], ran, names) == "'b' ran, but ORDER leaves it out"
+    assert order_mistakes(["a", "b", "c"], ["a", "b", "b", "c"], names) == (
+        "'b' is in ORDER once; it ran 2 times"
+    )
+    said = order_mistakes(["a", "a", "b", "c", "e"], ran, names)
+    assert said == (
+        "'a' is in ORDER 2 times; it ran once; "
+        "no task is called 'e' (the names: 'a', 'b', 'c', 'd')"
+    )

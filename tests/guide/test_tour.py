@@ -26,6 +26,7 @@ from guide.tour.code import calls_in
 from guide.tour.run import Pace, Tour, tour_stack
 from guide.tour.steps import STEPS
 from guide.tour.timeline import BAR_WIDTH, Span, bar, render
+from guide.tour.where_next import where_next
 from tests.support import REPO, require
 
 live = pytest.mark.live
@@ -119,6 +120,7 @@ def test_the_piped_tour_runs_every_step_in_order_without_waiting(tour):
     assert "Enter: step" not in tour.stdout
     assert "stopped early" not in tour.stdout
     assert "python -m guide serve" in tour.stdout.split("Where next")[-1]
+    assert where_next(REPO) in tour.stdout.split("Where next")[-1]  # a checkout's: make test
 
 
 @live
