@@ -65,9 +65,15 @@ class Settings(BaseSettings):
     # Rate limits (the `limits` package's notation: "5/minute", "100/hour", "10 per 2 minutes"),
     # counted in this process's memory over a moving window; past one the answer is 429 with
     # Retry-After. Every login attempt counts, right or wrong: guessing passwords is slow.
+    # A name is limited per client address, so a stranger's wrong guesses cannot lock its
+    # owner out; past LOGIN_SLOWDOWN_PER_USERNAME from all addresses together, each attempt
+    # for that name waits LOGIN_SLOWDOWN_SECONDS first: guessing from many addresses slows,
+    # and the owner still gets in.
     rate_limit_login_per_username: str = "5/minute"
     rate_limit_login_per_ip: str = "20/minute"
     rate_limit_register_per_ip: str = "10/minute"
+    login_slowdown_per_username: str = "20/minute"
+    login_slowdown_seconds: float = Field(default=2.0, ge=0)
 
     upload_dir: Path = VAR_DIR / "uploads"
     max_upload_bytes: int = 1_048_576
@@ -117,7 +123,10 @@ class Settings(BaseSettings):
     # --8<-- [end:celery_settings]
 
     @field_validator(
-        "rate_limit_login_per_username", "rate_limit_login_per_ip", "rate_limit_register_per_ip"
+        "rate_limit_login_per_username",
+        "rate_limit_login_per_ip",
+        "rate_limit_register_per_ip",
+        "login_slowdown_per_username",
     )
     @classmethod
     def _rate_limit(cls, value: str) -> str:

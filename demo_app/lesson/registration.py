@@ -20,7 +20,12 @@ from demo_app.lesson.tasks import log_user_action, send_welcome_email
 from demo_app.models import User
 from demo_app.platform.limits import RATE_LIMITED, limit_logins, limit_registrations
 from demo_app.platform.quotas import check_email_quota
-from demo_app.platform.security import create_access_token, hash_password, verify_password
+from demo_app.platform.security import (
+    create_access_token,
+    hash_password,
+    refuse_cross_site,
+    verify_password,
+)
 from demo_app.schemas import LoginForm, Token, UserCreate, UserPublic
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -81,8 +86,12 @@ async def register(data: UserCreate, session: SessionDep, tasks: Tasks) -> User:
 @router.post(
     "/login",
     response_model=Token,
-    dependencies=[Depends(limit_logins)],
-    responses={401: {"description": "Wrong username or password"}, 429: RATE_LIMITED},
+    dependencies=[Depends(refuse_cross_site), Depends(limit_logins)],
+    responses={
+        401: {"description": "Wrong username or password"},
+        403: {"description": "A form posted from another site"},
+        429: RATE_LIMITED,
+    },
 )
 async def login(form: Annotated[LoginForm, Form()], session: SessionDep, tasks: Tasks) -> Token:
     by_name = func.lower(User.username) == form.username.lower()  # "Alice" is "alice"

@@ -12,6 +12,7 @@ import math
 import time
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Form, HTTPException, Request, status
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
@@ -29,6 +30,8 @@ class RateLimits:
         self.login_per_username = parse(settings.rate_limit_login_per_username)
         self.login_per_ip = parse(settings.rate_limit_login_per_ip)
         self.register_per_ip = parse(settings.rate_limit_register_per_ip)
+        self.slowdown_per_username = parse(settings.login_slowdown_per_username)
+        self.slowdown_seconds = settings.login_slowdown_seconds
 
     def hit(self, limit: RateLimitItem, what: str, *key: str) -> None:
         """Count one more; past the limit, 429 saying when to try again (counts nothing)."""
@@ -42,9 +45,15 @@ class RateLimits:
             headers={"Retry-After": str(retry_after)},
         )
 
-    def login(self, ip: str, username: str) -> None:
+    def login(self, ip: str, username: str) -> float:
+        """429 past the address's limit, or the name's from this address. Returns how long
+        to wait first: past the name's limit from all addresses, it slows, never refuses."""
+        name = username.lower()
         self.hit(self.login_per_ip, "login", "ip", ip)
-        self.hit(self.login_per_username, "login", "user", username.lower())
+        self.hit(self.login_per_username, "login", "user-from-ip", name, ip)
+        if self.limiter.hit(self.slowdown_per_username, "login", "user", name):
+            return 0.0
+        return self.slowdown_seconds
 
     def register(self, ip: str) -> None:
         self.hit(self.register_per_ip, "registration", "ip", ip)
@@ -72,10 +81,12 @@ def limit_registrations(request: Request, limits: RateLimitsDep) -> None:
     limits.register(client_ip(request))
 
 
-def limit_logins(
+async def limit_logins(
     request: Request, limits: RateLimitsDep, form: Annotated[LoginForm, Form()]
 ) -> None:
     """On the login route's decorator. Counted before the hash: a guesser (or a crowd) past
-    the limit costs no CPU. Every attempt counts, so 200 wrong passwords in a row are 5
-    tries a minute, then 429s."""
-    limits.login(client_ip(request), form.username)
+    the limit costs no CPU. Every attempt counts, so 200 wrong passwords in a row from one
+    address are 5 tries a minute, then 429s; from many addresses, each waits its turn."""
+    wait = limits.login(client_ip(request), form.username)
+    if wait:
+        await anyio.sleep(wait)  # a sleeping request costs no CPU and holds no connection

@@ -13,6 +13,7 @@ import anyio
 import anyio.to_thread
 import jwt
 from anyio.lowlevel import RunVar
+from fastapi import HTTPException, Request, status
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
@@ -128,3 +129,19 @@ def decode_access_token(token: str) -> tuple[int, str]:
     ):
         raise jwt.InvalidTokenError("malformed sub or acct claim")
     return int(sub), acct
+
+
+# --8<-- [start:refuse_cross_site]
+def refuse_cross_site(request: Request) -> None:
+    """403 for a form another site's page makes a browser post here.
+
+    A browser says where a request comes from (`Sec-Fetch-Site`): from a page of this
+    app it is `same-origin`, typed or bookmarked `none`. A plain HTML form on any other
+    site could otherwise make every visitor's browser post wrong passwords for a name.
+    Clients that send no such header (curl, httpx, scripts) are not concerned.
+    """
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Cross-site form posts are refused")
+
+
+# --8<-- [end:refuse_cross_site]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from contextlib import asynccontextmanager
 
 import anyio.to_thread
 import httpx
@@ -72,6 +73,53 @@ async def test_guessing_a_password_stops_at_the_limit_even_for_the_right_one(cli
     assert_429(await login(client, "John", PASSWORD))  # the right password, too late
     assert len(hashes) == 3  # the refused attempt cost no hash
     assert (await login(client, "ann", "wrong password")).status_code == 401  # another name
+
+
+@asynccontextmanager
+async def client_at(app, address: str):
+    """A client whose requests come from `address` (in process: nothing is sent anywhere)."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+async def test_wrong_guesses_from_another_address_do_not_lock_the_owner_out(app, client):
+    await register(client, "admin")
+    async with client_at(app, "203.0.113.9") as stranger:
+        for _ in range(3):
+            assert (await login(stranger, "admin", "wrong password")).status_code == 401
+        assert_429(await login(stranger, "admin", "wrong password"))
+    assert (await login(client, "admin")).status_code == 200  # the owner, from their address
+
+
+async def test_guesses_for_one_name_from_many_addresses_are_slowed_not_refused(
+    app, client, monkeypatch
+):
+    monkeypatch.setenv("LOGIN_SLOWDOWN_PER_USERNAME", "2/minute")
+    monkeypatch.setenv("LOGIN_SLOWDOWN_SECONDS", "0.5")
+    get_settings.cache_clear()
+    app.state.rate_limits = None  # made again from these settings
+    await register(client, "admin")
+    for n in range(2):
+        async with client_at(app, f"203.0.113.{n}") as guesser:
+            assert (await login(guesser, "admin", "wrong password")).status_code == 401
+    started = time.perf_counter()
+    assert (await login(client, "admin")).status_code == 200  # past the ceiling: slowed
+    assert time.perf_counter() - started >= 0.5
+
+
+async def test_a_form_posted_from_another_site_is_refused_and_not_counted(client, hashes):
+    await register(client, "admin")
+    hashes.clear()
+    cross_site = {"Sec-Fetch-Site": "cross-site"}
+    form = {"username": "admin", "password": "wrong password"}
+    for _ in range(10):
+        response = await client.post("/api/v1/auth/login", data=form, headers=cross_site)
+        assert response.status_code == 403, response.text
+    assert hashes == []
+    same_origin = {"Sec-Fetch-Site": "same-origin"}  # the app's own pages: Swagger UI
+    form["password"] = PASSWORD
+    assert (await client.post("/api/v1/auth/login", data=form, headers=same_origin)).is_success
 
 
 async def test_one_client_trying_many_names_stops_at_the_ip_limit(client, hashes):
