@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     rate_limit_register_per_ip: str = "10/minute"
     login_slowdown_per_username: str = "20/minute"
     login_slowdown_seconds: float = Field(default=2.0, ge=0)
+    # Behind a reverse proxy: its address(es), comma-separated (uvicorn reads the same
+    # variable and then takes the client's address from X-Forwarded-For). Unset, no proxy
+    # is trusted: a request that carries X-Forwarded-For may have chosen its own address,
+    # so all such requests share one count in the limits above.
+    forwarded_allow_ips: str | None = None
 
     upload_dir: Path = VAR_DIR / "uploads"
     max_upload_bytes: int = 1_048_576

@@ -68,8 +68,17 @@ def get_rate_limits(request: Request) -> RateLimits:
 
 
 def client_ip(request: Request) -> str:
-    """The peer's address. Behind a proxy, run uvicorn with --proxy-headers and
-    --forwarded-allow-ips so this is the client's, not the proxy's."""
+    """The address the limits count by: the peer's, or the client's as the proxy in front
+    says it (uvicorn puts it in `request.client` for the addresses FORWARDED_ALLOW_IPS
+    names, and by default for 127.0.0.1).
+
+    With no proxy configured, a request carrying X-Forwarded-For may have named its own
+    address (uvicorn believes any local sender by default): such requests share one count,
+    so rotating the header buys nothing.
+    """
+    forwarded = "x-forwarded-for" in request.headers or "forwarded" in request.headers
+    if forwarded and not get_settings().forwarded_allow_ips:
+        return "forwarded-without-a-configured-proxy"
     return request.client.host if request.client else "unknown"
 
 

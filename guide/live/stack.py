@@ -35,6 +35,7 @@ def demo_env(workdir: Path, smtp_port: int | None) -> dict[str, str]:
         "RATE_LIMIT_REGISTER_PER_IP": "100000/minute",
         "RATE_LIMIT_LOGIN_PER_IP": "100000/minute",
         "RATE_LIMIT_LOGIN_PER_USERNAME": "1000/minute",
+        "LOGIN_SLOWDOWN_PER_USERNAME": "100000/minute",
         # ...and have one user change hundreds of items: the per-user quotas too.
         "QUOTA_EMAILS_PER_HOUR": "100000",
         "QUOTA_UPLOADS_PER_HOUR": "100000",

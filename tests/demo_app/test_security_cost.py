@@ -122,6 +122,47 @@ async def test_a_form_posted_from_another_site_is_refused_and_not_counted(client
     assert (await client.post("/api/v1/auth/login", data=form, headers=same_origin)).is_success
 
 
+async def test_a_forwarded_for_header_buys_no_new_address_without_a_configured_proxy(app):
+    # In process nothing rewrites the peer's address; uvicorn would, for a local sender.
+    async with client_at(app, "127.0.0.1") as client:
+        for n in range(6):
+            forged = {"X-Forwarded-For": f"198.51.100.{n}"}
+            form = {"username": f"nobody{n}", "password": "wrong password"}
+            response = await client.post("/api/v1/auth/login", data=form, headers=forged)
+            assert response.status_code == 401
+        forged = {"X-Forwarded-For": "198.51.100.99"}
+        form = {"username": "someone", "password": "wrong password"}
+        assert_429(await client.post("/api/v1/auth/login", data=form, headers=forged))
+        # Without the header: the peer's own count, untouched by the forged ones.
+        assert (await login(client, "someone", "wrong password")).status_code == 401
+
+
+@pytest.mark.live
+def test_on_uvicorn_rotating_x_forwarded_for_does_not_pass_the_limits():
+    """uvicorn takes X-Forwarded-For from a local sender as the client's address by
+    default: 40 logins and 15 sign-ups with rotated addresses went through the limits."""
+    env = {"RATE_LIMIT_LOGIN_PER_IP": "6/minute", "RATE_LIMIT_REGISTER_PER_IP": "4/minute"}
+    with demo_stack(env) as stack, httpx.Client(base_url=stack.url, timeout=30) as client:
+        logins = [
+            client.post(
+                "/api/v1/auth/login",
+                data={"username": f"nobody{n}", "password": "wrong password"},
+                headers={"X-Forwarded-For": f"198.51.100.{n}"},
+            ).status_code
+            for n in range(10)
+        ]
+        signups = [
+            client.post(
+                "/api/v1/auth/register",
+                json={"username": f"user{n}", "email": f"u{n}@example.com", "password": PASSWORD},
+                headers={"X-Forwarded-For": f"198.51.100.{n}"},
+            ).status_code
+            for n in range(6)
+        ]
+    assert logins == [401] * 6 + [429] * 4
+    assert signups == [201] * 4 + [429] * 2
+
+
 async def test_one_client_trying_many_names_stops_at_the_ip_limit(client, hashes):
     for n in range(6):
         assert (await login(client, f"nobody{n}", "wrong password")).status_code == 401
