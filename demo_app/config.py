@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # is trusted: a request that carries X-Forwarded-For may have chosen its own address,
     # so all such requests share one count in the limits above.
     forwarded_allow_ips: str | None = None
+    # The names this app answers to (the Host header), comma-separated; others get 400. A
+    # forged Host would otherwise come back in redirects, and a DNS-rebinding page could
+    # reach a server on 127.0.0.1. "*" allows any (then a proxy must check it).
+    allowed_hosts: str = "127.0.0.1,localhost"
 
     upload_dir: Path = VAR_DIR / "uploads"
     max_upload_bytes: int = 1_048_576

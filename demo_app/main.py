@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from demo_app import db
 from demo_app.config import get_settings
@@ -63,6 +64,8 @@ def create_app() -> FastAPI:
         summary="Every pattern of the FastAPI background tasks guide, running for real.",
         lifespan=lifespan,
     )
+    hosts = [host.strip() for host in settings.allowed_hosts.split(",") if host.strip()]
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False)
     app.add_middleware(RequestContextMiddleware)  # outermost of ours: every answer has an id
     # Set on the routers, not on FastAPI(): FastAPI's app-wide limit sits outside every
     # middleware, so its 413 would leave without a request id; the routes' is inside.

@@ -74,6 +74,7 @@ def env(tmp_path, mail, monkeypatch, app_database_url):
     values = demo_env(tmp_path, mail.port) | FAST_HASHING | QUIET_SCHEDULER | SHORT_STREAMS
     values["DATABASE_URL"] = app_database_url
     values["ENVIRONMENT"] = "test"
+    values["ALLOWED_HOSTS"] = "testserver,localhost"  # the test clients' base URLs
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
