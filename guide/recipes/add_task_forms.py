@@ -1,11 +1,9 @@
 """Why does `add_task(send_email(...))` not send anything?
 
-`add_task` wants the function and its arguments, not a call. `send_email(to)` of an
-`async def` makes a coroutine, which is not callable: the client gets its 200, then the
-task fails with `TypeError` and Python warns "coroutine ... was never awaited". A
-`partial` of an `async def` is fine: Starlette sees through it and awaits it. A `lambda`
-(or any `def`) returning a coroutine fails quietly: it runs in a thread, returns the
-coroutine, and nothing awaits it.
+`add_task` wants the function and its arguments, not a call. A call of an `async def`
+is a coroutine, not a function: the client gets its 200, then the task fails with `TypeError`
+(mypy flags the call). A `partial` of an `async def` is awaited, but a `lambda` returning the
+coroutine runs in a thread and nothing awaits what it returns.
 
 Measured: the plain form and the `partial` send; the call is a 200 whose task raises
 `TypeError`; the lambda is a 200 whose task sends nothing; both warn "never awaited".
@@ -32,7 +30,7 @@ async def right(to: str, background_tasks: BackgroundTasks):
 
 @app.post("/called/{to}")
 async def called(to: str, background_tasks: BackgroundTasks):
-    background_tasks.add_task(send_email(to, "Welcome"))  # wrong: a TypeError after the 200
+    background_tasks.add_task(send_email(to, "Welcome"))  # type: ignore[arg-type]  # wrong
     return {"queued": 1}
 
 

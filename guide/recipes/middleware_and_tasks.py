@@ -1,10 +1,9 @@
 """Does an `@app.middleware("http")` make the response wait for background tasks?
 
-Not on the installed release. `@app.middleware("http")` is Starlette's
-`BaseHTTPMiddleware`, whose handling of tasks is the kind of thing that moves between
-releases: this recipe's test measures it. `call_next` returns the response before the
-task runs, the client gets it at once, and the next request on the same connection is
-not held up. A timing middleware therefore measures the endpoint, not the tasks.
+Not on the installed release (`@app.middleware("http")` is Starlette's `BaseHTTPMiddleware`,
+whose handling of tasks has moved between releases: this test measures it). `call_next`
+returns before the task runs, the client is answered at once, and the next request on the
+connection is not held up. A timing middleware measures the endpoint, not the tasks.
 
 Measured (real uvicorn): with a 1.5 s task, `call_next` returned and the response came
 in well under 1.5 s, and a second request on the same connection answered at once while

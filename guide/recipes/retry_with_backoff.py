@@ -1,10 +1,9 @@
 """How do I retry a task that calls a flaky service, with backoff?
 
-Decorate the task with `stamina.retry`: exponential backoff with jitter, a cap on attempts
-and on total time, and retries only for the errors you name (a timeout or a 5xx, not a
-400, which would fail again). stamina is tenacity with those defaults chosen, and
-`stamina.set_testing` turns the waits off in tests. The retries live in this process:
-a restart loses them, a job queue does not.
+Decorate the task with `stamina.retry` (tenacity with safe defaults): exponential backoff
+with jitter, capped attempts and total time, retries only on the errors you name (a 5xx or a
+timeout, not a 400), and `stamina.set_testing` to skip the waits in tests. The retries live
+in this process: a restart loses them, a job queue does not.
 
 Measured: two 503s then a 200 make three attempts, each wait longer than the one before;
 a 400 is tried once; after the fourth attempt the error is raised.

@@ -1,10 +1,9 @@
 """How do I test that my endpoint's background task did its job?
 
-Call the endpoint with a test client and assert the effect right after: `TestClient` and
-httpx's `ASGITransport` return only once the response's tasks have run. Give the task its
-collaborators through a dependency, and swap them with `app.dependency_overrides`. A
-failing task's exception comes out of the call; `raise_server_exceptions=False` shows the
-200 that a real client gets.
+`TestClient` and httpx's `ASGITransport` return only once the response's tasks have run:
+assert the task's effect right after the call. Give the task its collaborators through a
+dependency and swap them with `app.dependency_overrides`. A failing task's exception comes
+out of the call; `raise_server_exceptions=False` shows the 200 a real client gets.
 
 Measured: the fake mailer holds the email when the call returns; a failing send raises
 out of the call, or is a 200 with `raise_server_exceptions=False`.

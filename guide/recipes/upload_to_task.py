@@ -1,10 +1,9 @@
 """How do I process an uploaded file in a background task?
 
-Save it first, in the endpoint, under a name the server chooses, and pass the task the
-path (or, for small files, the bytes). FastAPI closes the `UploadFile` once the request
-is over: on this release that is after its `add_task` tasks, but work that outlives the
-request (`asyncio.create_task`, a thread, a job queue) gets
-`ValueError: I/O operation on closed file`, and a queue cannot carry the object anyway.
+Save it in the endpoint, under a name the server chooses, and pass the task the path (or,
+for small files, the bytes). FastAPI closes the `UploadFile` when the request is over: on
+this release after its `add_task` tasks, but work that outlives the request (`create_task`,
+a thread, a queue) gets `ValueError: I/O operation on closed file`.
 
 Measured: the saved copy reaches the task and is deleted after it; the client's
 filename is not used; an `UploadFile` read by a `create_task` after the response is closed.

@@ -33,6 +33,8 @@ def test_shutdown_waits_for_a_short_task_and_cancels_a_long_one():
         output = server.output()
     assert "report of 100 rows exported" in output
     assert "task export-6000 cancelled" in output
-    assert output.index("task export-6000 cancelled") < output.index("Application shutdown complete")
+    assert output.index("task export-6000 cancelled") < output.index(
+        "Application shutdown complete"
+    )
     assert stopped < 10, f"shutdown took {stopped:.1f}s"
     print(f"shutdown took {stopped:.2f}s (grace 2 s)")

@@ -27,4 +27,3 @@ def test_a_failing_task_raises_out_of_the_call(broken_mailer):
 def test_without_raising_the_call_shows_the_200(broken_mailer):
     client = TestClient(recipe.app, raise_server_exceptions=False)
     assert client.post("/signup/bob@example.com").status_code == 200
-
