@@ -2,8 +2,8 @@
 
 Each recipe's question, answer and "Measured" paragraph come from its docstring; its code
 is included from the file itself (`--8<-- "guide/recipes/NAME.py:START:"`, the lines after
-the docstring), so nothing is typed twice. Written to var/docs-generated/recipes.md,
-which docs/recipes.md includes.
+the docstring), so nothing is typed twice. Written to
+var/docs-generated/recipes/recipes.md, which docs/recipes.md includes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from guide import recipes
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTPUT = ROOT / "var" / "docs-generated" / "recipes.md"
+OUTPUT = ROOT / "var" / "docs-generated" / "recipes" / "recipes.md"  # outputs.py owns the top
 
 
 def recipe_page(every: list[recipes.Recipe]) -> str:

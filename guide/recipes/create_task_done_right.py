@@ -5,9 +5,9 @@ be garbage-collected mid-run. Put each one in a set, and let a done-callback rem
 log its exception (nothing else would). On shutdown the lifespan waits a bounded time,
 then cancels what is left. Unlike `add_task`, the work starts at once, beside the endpoint.
 
-Measured (real uvicorn): the response comes before the task ends; a failing task is logged
-by the callback; on SIGTERM a running task is waited for, and one past the grace is
-cancelled.
+Measured: a task nobody refers to is collected mid-run. On real uvicorn: the response
+comes before the task ends; a failing task is logged by the callback; on SIGTERM a running
+task is waited for, and one past the grace is cancelled.
 """
 
 import asyncio

@@ -2,8 +2,8 @@
 
 Start a loop in the lifespan with `asyncio.create_task` and `yield` at once: the app serves
 while the loop sleeps. Catch the job's errors inside the loop, or one bad run ends it; cancel
-and await the task on shutdown. Several server processes run one loop each: a job that must
-run once belongs to a single scheduler (a queue's beat).
+and await the task on shutdown. A job that must run once across several server processes
+belongs to a single scheduler (a queue's beat).
 
 Measured: start-up completes before the first run; the job runs every interval; a run
 that raises is logged and the next one still comes; after shutdown no run starts.

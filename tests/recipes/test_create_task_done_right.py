@@ -1,3 +1,6 @@
+import asyncio
+import gc
+import logging
 import time
 
 import httpx
@@ -38,3 +41,18 @@ def test_shutdown_waits_for_a_short_task_and_cancels_a_long_one():
     )
     assert stopped < 10, f"shutdown took {stopped:.1f}s"
     print(f"shutdown took {stopped:.2f}s (grace 2 s)")
+
+
+async def test_a_task_nobody_refers_to_can_be_collected_mid_run(caplog):
+    finished = []
+
+    async def wait_for_a_reply() -> None:
+        await asyncio.get_running_loop().create_future()  # only the task refers to it
+        finished.append(True)
+
+    asyncio.create_task(wait_for_a_reply())  # the mistake: no reference kept
+    await asyncio.sleep(0)  # it starts, and waits
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        gc.collect()
+    assert any(m.startswith("Task was destroyed but it is pending!") for m in caplog.messages)
+    assert finished == []

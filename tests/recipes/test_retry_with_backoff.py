@@ -46,3 +46,4 @@ async def test_after_the_last_attempt_the_error_is_raised(monkeypatch, no_waits)
         with pytest.raises(httpx.HTTPStatusError):
             await post_signup(3)
     assert len(hook.arrivals) == 4
+    assert sum(hook.gaps()) < 0.6, hook.gaps()  # the backoff alone would be 0.2 + 0.4 + 0.8 s
