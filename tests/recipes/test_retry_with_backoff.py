@@ -1,6 +1,7 @@
 import httpx
 import pytest
 import stamina
+from stamina.instrumentation import RetryDetails, get_on_retry_hooks, set_on_retry_hooks
 
 from guide.recipes import retry_with_backoff
 from tests.recipes.conftest import asgi
@@ -12,24 +13,35 @@ async def post_signup(user_id: int) -> httpx.Response:
         return await client.post(f"/users/{user_id}")
 
 
-async def test_server_errors_are_retried_with_growing_waits(monkeypatch):
+@pytest.fixture
+def retries():
+    """Each retry stamina schedules: its number and the wait it chose."""
+    seen: list[RetryDetails] = []
+    before = get_on_retry_hooks()
+    set_on_retry_hooks([seen.append])
+    yield seen
+    set_on_retry_hooks(before)
+
+
+async def test_server_errors_are_retried_with_growing_waits(monkeypatch, retries):
     with webhook(503, 503, 200) as hook:
         monkeypatch.setattr(retry_with_backoff, "WEBHOOK_URL", hook.url)
         response = await post_signup(1)
     assert response.status_code == 200
     assert len(hook.arrivals) == 3
-    first, second = hook.gaps()
-    assert 0.2 <= first < second, hook.gaps()  # wait_initial, then doubled (jitter <= 0.1)
-    assert second >= 0.4, hook.gaps()
+    first, second = (retry.wait_for for retry in retries)
+    assert 0.2 <= first <= 0.3 < 0.4 <= second <= 0.5  # wait_initial, doubled; jitter <= 0.1
+    assert all(gap >= wait for gap, wait in zip(hook.gaps(), (first, second), strict=True))
     print(f"waits between attempts: {first:.2f}s, {second:.2f}s")
 
 
-async def test_a_client_error_is_not_retried(monkeypatch):
+async def test_a_client_error_is_not_retried(monkeypatch, retries):
     with webhook(400) as hook:
         monkeypatch.setattr(retry_with_backoff, "WEBHOOK_URL", hook.url)
         with pytest.raises(httpx.HTTPStatusError):
             await post_signup(2)
     assert len(hook.arrivals) == 1
+    assert retries == []
 
 
 @pytest.fixture
@@ -40,10 +52,10 @@ def no_waits():
     stamina.set_testing(False)
 
 
-async def test_after_the_last_attempt_the_error_is_raised(monkeypatch, no_waits):
+async def test_after_the_last_attempt_the_error_is_raised(monkeypatch, retries, no_waits):
     with webhook(503, 503, 503, 503, 503) as hook:
         monkeypatch.setattr(retry_with_backoff, "WEBHOOK_URL", hook.url)
         with pytest.raises(httpx.HTTPStatusError):
             await post_signup(3)
     assert len(hook.arrivals) == 4
-    assert sum(hook.gaps()) < 0.6, hook.gaps()  # the backoff alone would be 0.2 + 0.4 + 0.8 s
+    assert [retry.wait_for for retry in retries] == [0, 0, 0]
