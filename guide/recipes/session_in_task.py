@@ -9,13 +9,24 @@ Measured: the `Depends` form fails with `AttributeError` on the marker; the task
 opens its own session writes its row.
 """
 
+from contextlib import asynccontextmanager
+
 from fastapi import BackgroundTasks, Depends, FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-app = FastAPI()
 engine = create_async_engine("sqlite+aiosqlite:///recipe-audit.db")
 Session = async_sessionmaker(engine)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE IF NOT EXISTS audit (user_id INTEGER)"))
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
 
 
 async def get_db():
