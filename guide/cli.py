@@ -28,6 +28,8 @@ COMMANDS_HELP = """\
 commands:
   list            the table of contents
   search WORD     where the guide mentions WORD, by section and heading
+  recipes         short, tested answers to common questions: each name and its question
+  recipe NAME     one recipe: the answer, what its test measured, and the code
   tour            start the demo app and watch its background tasks run, step by step
   exercise [N]    the exercises (of section N): a task to do in the terminal
   check N         check your answer to section N's exercise
@@ -39,6 +41,7 @@ examples:
   {prog} 6                 section 6
   {prog} error-handling    the same section, by its slug
   {prog} search add_task
+  {prog} recipe retry-with-backoff
   {prog} exercise 3        section 3's exercise
 
 Each command has its own --help.
@@ -62,7 +65,7 @@ def read(argv: list[str]) -> int:
     parser = _parser(None, "Read the FastAPI background tasks guide: all of it, or one section.")
     parser.usage = (
         "%(prog)s [--plain] [SECTION]\n"
-        "       %(prog)s {list,search,tour,exercise,check,serve,worker} ..."
+        "       %(prog)s {list,search,recipes,recipe,tour,exercise,check,serve,worker} ..."
     )
     parser.epilog = COMMANDS_HELP.format(prog=parser.prog)
     parser.add_argument(
@@ -186,6 +189,51 @@ def search(argv: list[str]) -> int:
     prog = parser.prog.removesuffix(" search")
     results = search_results(found, pattern, prog=prog, plain=plain)
     show(results, Text(), Text(summary, style="dim"), plain=plain, page=_may_page(args.plain))
+    return 0
+
+
+def list_recipes(argv: list[str]) -> int:
+    parser = _parser("recipes", "The recipes: each one's name and the question it answers.")
+    _plain_option(parser)
+    args = parser.parse_args(argv)
+
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from guide import recipes
+
+    table = Table("name", "question", box=box.SIMPLE_HEAD, header_style="bold")
+    for recipe in recipes.load():
+        table.add_row(recipe.name, recipe.question)
+    prog = parser.prog.removesuffix("s")
+    hint = Text(f"Read one: {prog} retry-with-backoff", style="dim")
+    show(table, hint, plain=is_plain(args.plain), page=_may_page(args.plain))
+    return 0
+
+
+def show_recipe(argv: list[str]) -> int:
+    parser = _parser("recipe", "One recipe: its question, the answer, what was measured, the code.")
+    parser.add_argument("name", metavar="NAME", help="a recipe's name (python -m guide recipes)")
+    _plain_option(parser)
+    args = parser.parse_args(argv)
+
+    from guide import recipes
+    from guide.render import render
+
+    every = recipes.load()
+    recipe = recipes.find(args.name, every)
+    if recipe is None:
+        names = "\n".join(f"  {other.name}" for other in every)
+        parser.error(f"no recipe {args.name!r}. The recipes are:\n{names}")
+    stem = recipe.path.stem
+    text = (
+        f"# {recipe.question}\n\n{recipe.answer}\n\n{recipe.measured}\n\n"
+        f'```python title="guide/recipes/{stem}.py"\n{recipe.code}\n```\n\n'
+        f"Run it: `uvicorn {recipe.module}:app` · its test: `tests/recipes/test_{stem}.py`"
+    )
+    plain = is_plain(args.plain)
+    show(render(text, plain=plain), plain=plain, page=_may_page(args.plain))
     return 0
 
 
@@ -329,6 +377,8 @@ def check(argv: list[str]) -> int:
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "list": list_sections,
     "search": search,
+    "recipes": list_recipes,
+    "recipe": show_recipe,
     "tour": tour,
     "exercise": exercise,
     "check": check,
