@@ -8,6 +8,7 @@ each other instead of failing with "database is locked".
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -37,10 +38,18 @@ def new_engine(url: str) -> AsyncEngine:
     return engine
 
 
+def private_file(path: Path) -> None:
+    """Create `path` (and missing folders) readable by this user only, whatever the umask:
+    the database holds password hashes and addresses. SQLite gives its -wal and -shm files
+    the database file's mode. An existing file or folder keeps its mode: never widened."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def configure(url: str) -> AsyncEngine:
     global _engine, _sessions
     if url.startswith("sqlite") and ":memory:" not in url and "///" in url:
-        Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(url.split("///", 1)[1]))
     _engine = new_engine(url)
     _sessions = async_sessionmaker(_engine, class_=AsyncSession, expire_on_commit=False)
     return _engine

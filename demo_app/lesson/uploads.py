@@ -3,6 +3,7 @@ task is done."""
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 
@@ -38,11 +39,16 @@ def display_name(filename: str | None) -> str:
     return name[:100] or "upload.txt"
 
 
+def private(path: str, flags: int) -> int:
+    """Open for `open()`: a new file readable by this user only, whatever the umask."""
+    return os.open(path, flags, 0o600)
+
+
 async def save_limited(file: UploadFile, path: anyio.Path, limit: int) -> int:
     """Copy the upload to `path` chunk by chunk; 413 (and nothing kept) over `limit` bytes."""
     size = 0
     try:
-        async with await anyio.open_file(path, "wb") as out:
+        async with await anyio.open_file(path, "wb", opener=private) as out:
             while chunk := await file.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
@@ -79,7 +85,7 @@ async def upload_text_file(
     await upload_bytes_left(session, user)  # 429 before a byte is read, if already past
     upload = Upload(owner_id=id_of(user), filename=display_name(file.filename), size_bytes=0)
     folder = anyio.Path(settings.upload_dir)
-    await folder.mkdir(parents=True, exist_ok=True)
+    await folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # private: users' files
     # Stored under a name the server made: the client's filename never touches the disk.
     path = folder / upload.id
     upload.size_bytes = await save_limited(file, path, settings.max_upload_bytes)

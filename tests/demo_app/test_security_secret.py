@@ -1,7 +1,9 @@
-"""No shared secret: with no SECRET_KEY the app signs with a key of its own."""
+"""Secrets and data at rest: with no SECRET_KEY the app signs with a key of its own, and
+what it stores is readable by its own user only."""
 
 from __future__ import annotations
 
+import os
 import stat
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +14,7 @@ import pytest
 from demo_app import config
 from demo_app.config import get_settings
 from demo_app.main import create_app
-from tests.demo_app.support import login, register
+from tests.demo_app.support import login, register, user_headers
 
 # The development key this repository used to publish: anyone could sign tokens with it.
 PUBLISHED_KEY = "development-only-secret-key-change-me-please"
@@ -71,3 +73,29 @@ async def test_the_generated_key_is_private_and_reused_after_a_restart(var_dir):
 
     assert (await started_client(second)).status_code == 200  # the token outlived the restart
     assert key_file.read_text() == key and get_settings().secret_key == key
+
+
+async def test_the_database_and_uploads_are_private_whatever_the_umask(env, tmp_path, monkeypatch):
+    var = tmp_path / "fresh" / "var"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{var / 'demo.db'}")
+    monkeypatch.setenv("UPLOAD_DIR", str(var / "uploads"))
+    get_settings.cache_clear()
+    old_umask = os.umask(0o022)  # the usual one: files 0644, folders 0755
+    try:
+        app = create_app()
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            ) as client,
+        ):
+            headers = await user_headers(client, "john")
+            files = {"file": ("notes.txt", b"one two", "text/plain")}
+            assert (await client.post("/api/v1/uploads", files=files, headers=headers)).is_success
+    finally:
+        os.umask(old_umask)
+    [upload] = list((var / "uploads").iterdir())
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in [var, var / "uploads"]}
+    modes |= {p.name: stat.S_IMODE(p.stat().st_mode) for p in [*var.glob("demo.db*"), upload]}
+    assert modes == {name: 0o700 if name in ("var", "uploads") else 0o600 for name in modes}
+    assert "demo.db" in modes and upload.name in modes
