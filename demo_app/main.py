@@ -11,13 +11,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from demo_app import db
 from demo_app.config import get_settings
 from demo_app.lesson import items, newsletter, registration, uploads, users
-from demo_app.platform import dashboard, events, health
+from demo_app.platform import dashboard, events, health, responses
 from demo_app.platform.logs import setup_logging
 from demo_app.platform.middleware import RequestContextMiddleware
 from demo_app.runs import routes as runs
@@ -67,6 +68,7 @@ def create_app() -> FastAPI:
     hosts = [host.strip() for host in settings.allowed_hosts.split(",") if host.strip()]
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False)
     app.add_middleware(RequestContextMiddleware)  # outermost of ours: every answer has an id
+    app.add_exception_handler(RequestValidationError, responses.validation_error)
     # Set on the routers, not on FastAPI(): FastAPI's app-wide limit sits outside every
     # middleware, so its 413 would leave without a request id; the routes' is inside.
     for module in (registration, users, items, newsletter, runs, events):

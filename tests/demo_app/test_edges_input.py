@@ -126,3 +126,22 @@ async def test_a_nul_byte_in_any_text_input_is_422_on_every_database(client, met
     assert response.status_code == 422, (url, response.status_code, response.text)
     # The password is never echoed back, whatever was wrong with the form.
     assert "whatever" not in response.text
+
+
+SECRET = "hunter2!"  # too short: 422, and it must not come back
+
+
+@pytest.mark.parametrize(
+    ("url", "kwargs"),
+    [
+        ("/api/v1/auth/register", {"json": {"username": "ann", "password": SECRET}}),
+        ("/api/v1/auth/register", {"json": {"username": "a", "email": "x", "password": SECRET}}),
+        ("/api/v1/auth/login", {"data": {"username": "a\x00", "password": SECRET}}),
+        ("/api/v1/auth/login", {"data": {"password": SECRET}}),
+    ],
+)
+async def test_a_422_never_echoes_the_submitted_password(client, url, kwargs):
+    response = await client.post(url, **kwargs)
+    assert response.status_code == 422
+    assert SECRET not in response.text
+    assert response.json()["detail"]  # still says what is wrong
