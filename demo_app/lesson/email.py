@@ -16,6 +16,7 @@ import anyio
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from demo_app.config import get_settings
+from demo_app.platform.logs import mask_email
 from demo_app.runs.deliveries import claim_delivery, finish_delivery
 
 log = logging.getLogger("demo_app.email")
@@ -44,7 +45,8 @@ def build_message(to: str, template: str, context: dict, key: str) -> EmailMessa
 async def deliver(message: EmailMessage) -> None:
     settings = get_settings()
     if not settings.smtp_host:
-        print(f"📧 [EMAIL] to={message['To']} subject={message['Subject']!r}", flush=True)
+        to = mask_email(message["To"])  # the console is read by more people than the mail
+        print(f"📧 [EMAIL] to={to} subject={message['Subject']!r}", flush=True)
         plain = message.get_body(("plain",))  # build_message always writes one
         text = plain.get_content().strip() if plain else ""
         print("   " + text.replace("\n", "\n   "))

@@ -3,6 +3,7 @@ task is done."""
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import unicodedata
@@ -39,14 +40,24 @@ def display_name(filename: str | None) -> str:
     return name[:100] or "upload.txt"
 
 
+def decodes(decoder: codecs.IncrementalDecoder, chunk: bytes, final: bool = False) -> bool:
+    try:
+        decoder.decode(chunk, final)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def private(path: str, flags: int) -> int:
     """Open for `open()`: a new file readable by this user only, whatever the umask."""
     return os.open(path, flags, 0o600)
 
 
 async def save_limited(file: UploadFile, path: anyio.Path, limit: int) -> int:
-    """Copy the upload to `path` chunk by chunk; 413 (and nothing kept) over `limit` bytes."""
+    """Copy the upload to `path` chunk by chunk; 413 (and nothing kept) over `limit` bytes,
+    415 if its bytes are not UTF-8 text (the Content-Type is only the client's word)."""
     size = 0
+    text = codecs.getincrementaldecoder("utf-8")()
     try:
         async with await anyio.open_file(path, "wb", opener=private) as out:
             while chunk := await file.read(CHUNK):
@@ -56,7 +67,15 @@ async def save_limited(file: UploadFile, path: anyio.Path, limit: int) -> int:
                         status.HTTP_413_CONTENT_TOO_LARGE,
                         f"File too large: the limit is {limit} bytes",
                     )
+                if b"\0" in chunk or not decodes(text, chunk):
+                    raise HTTPException(
+                        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "Not a text file: UTF-8 only"
+                    )
                 await out.write(chunk)
+            if not decodes(text, b"", final=True):  # ends inside a character
+                raise HTTPException(
+                    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "Not a text file: UTF-8 only"
+                )
     except BaseException:
         await path.unlink(missing_ok=True)
         raise

@@ -15,7 +15,9 @@ import time
 import httpx
 import pytest
 
+from demo_app.config import get_settings
 from demo_app.lesson import tasks
+from demo_app.lesson.email import build_message, deliver
 from demo_app.models import RequestRecord
 from demo_app.platform.logs import RequestIdFilter, mask_email, one_line
 from guide.live import FAST_HASHING, PASSWORD, demo_stack
@@ -100,3 +102,12 @@ def test_on_a_real_server_a_newline_in_the_path_forges_no_log_line():
     assert not any(line.startswith(FORGED) for line in lines), printed
     assert "ann@example.com" not in printed  # the welcome email's lines are masked
     assert "Sending welcome email to a***@example.com" in printed
+
+
+async def test_with_no_mail_server_the_console_shows_a_masked_address(env, monkeypatch, capsys):
+    monkeypatch.setenv("SMTP_HOST", "")
+    get_settings.cache_clear()
+    context = {"username": "alice"}
+    await deliver(build_message("alice.smith@example.com", "welcome", context, key="k"))
+    printed = capsys.readouterr().out
+    assert "a***@example.com" in printed and "alice.smith@" not in printed

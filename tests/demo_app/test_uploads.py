@@ -68,11 +68,16 @@ async def test_binary_upload_is_415(client):
     assert response.status_code == 415
 
 
-async def test_not_utf8_text_fails_with_a_reason(client):
+@pytest.mark.parametrize(
+    "content",
+    [b"caf\xe9\n", b"\x89PNG\r\n\x1a\n\0\0", b"text, then a NUL\0", b"ends mid-character \xc3"],
+)
+async def test_bytes_that_are_not_utf8_text_are_415_whatever_the_content_type(client, env, content):
     headers = await user_headers(client, "john")
-    response = await upload(client, headers, content=b"caf\xe9\n")
-    status = (await client.get(response.json()["status_url"], headers=headers)).json()
-    assert status["status"] == "failed" and "UTF-8" in status["error"]
+    response = await upload(client, headers, content=content)  # declared text/plain
+    assert response.status_code == 415 and "UTF-8" in response.json()["detail"]
+    assert os.listdir(env["UPLOAD_DIR"]) == []
+    assert await rows(Upload) == [] and await rows(TaskRun, TaskRun.name == "process_upload") == []
 
 
 async def test_someone_elses_upload_is_404(client):
