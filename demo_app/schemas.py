@@ -99,6 +99,11 @@ class LoginForm(BaseModel):
     password: Annotated[str, Field(min_length=1, max_length=128)]
 
 
+class PasswordChange(BaseModel):
+    current_password: Annotated[str, Field(min_length=1, max_length=128)]
+    new_password: Password
+
+
 class Subscription(BaseModel):
     subscribed: bool
 

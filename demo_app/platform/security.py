@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import Callable
@@ -91,9 +92,12 @@ REQUIRED_CLAIMS = ["exp", "iat", "sub", "acct"]
 
 
 def account_stamp(user: User) -> str:
-    """What tells this account from an earlier or later one with the same id."""
+    """What tells this account from an earlier or later one with the same id, and this
+    password from the one before: a changed password invalidates every token issued."""
     # naive UTC, microseconds: what SQLite gives back for the aware value written
-    return user.created_at.replace(tzinfo=None).isoformat(timespec="microseconds")
+    created = user.created_at.replace(tzinfo=None).isoformat(timespec="microseconds")
+    password = hashlib.sha256(user.hashed_password.encode()).hexdigest()[:16]
+    return f"{created}/{password}"
 
 
 def create_access_token(user: User) -> str:

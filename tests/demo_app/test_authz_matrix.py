@@ -112,6 +112,15 @@ MATRIX: dict[tuple[str, str], tuple[Build, dict[str, int]]] = {
         fixed("PUT", "/api/v1/users/me/newsletter", json={"subscribed": False}),
         any_user(200),
     ),
+    # a wrong current password: a right one would revoke the caller's token for the next rows
+    ("PUT", "/api/v1/users/me/password"): (
+        fixed(
+            "PUT",
+            "/api/v1/users/me/password",
+            json={"current_password": "wrong", "new_password": "whatever-123"},
+        ),
+        any_user(403),
+    ),
     ("POST", "/api/v1/items"): (fixed("POST", "/api/v1/items", json={"title": "x"}), any_user(201)),
     ("GET", "/api/v1/items"): (fixed("GET", "/api/v1/items"), any_user(200)),
     ("GET", "/api/v1/items/{item_id}"): (

@@ -99,3 +99,22 @@ async def test_a_failed_login_does_not_say_whether_the_user_exists(client):
             (response.status_code, response.json(), response.headers.get("www-authenticate"))
         )
     assert answers[0] == answers[1] == (401, {"detail": "Wrong username or password"}, "Bearer")
+
+
+async def test_changing_the_password_revokes_every_token_issued_before(client):
+    await register(client, "john")
+    old = await login(client, "john")
+    other_device = await login(client, "john")
+    wrong = {"current_password": "not it", "new_password": "a new passphrase"}
+    me = "/api/v1/users/me"
+    assert (await client.put(f"{me}/password", json=wrong, headers=old)).status_code == 403
+    assert (await client.get(me, headers=other_device)).status_code == 200  # nothing changed
+    change = {"current_password": PASSWORD, "new_password": "a new passphrase"}
+    assert (await client.put(f"{me}/password", json=change, headers=old)).status_code == 204
+    for stolen in (old, other_device):
+        assert (await client.get(me, headers=stolen)).status_code == 401
+    form = {"username": "john", "password": PASSWORD}
+    assert (await client.post("/api/v1/auth/login", data=form)).status_code == 401
+    form["password"] = "a new passphrase"
+    fresh = (await client.post("/api/v1/auth/login", data=form)).json()["access_token"]
+    assert (await client.get(me, headers={"Authorization": f"Bearer {fresh}"})).is_success
