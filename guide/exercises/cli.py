@@ -17,7 +17,12 @@ from guide.exercises.core import check, exercise, find, folder, progress
 
 USAGE = """\
 usage: python -m guide exercise [N]      list the exercises, or start exercise N
-       python -m guide check N [--solution]  check your file for exercise N"""
+       python -m guide check N [--solution]  check your file for exercise N
+
+check N runs your file: it imports the exercise's Python file from your exercises folder
+(exercises/ at the root of a checkout, ./exercises elsewhere, or GUIDE_EXERCISES_DIR) and
+serves it with uvicorn on 127.0.0.1, as your own code, with your rights. Check only files
+you wrote or read."""
 
 
 def main(argv: list[str] | None = None) -> int:

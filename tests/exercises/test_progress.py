@@ -110,7 +110,9 @@ def test_the_list_shows_ten_lines_and_the_next_one(reader_folder, capsys):
 
 def test_help_and_plain(capsys):
     assert main(["check", "--help"]) == 0
-    assert capsys.readouterr().out.startswith("usage: python -m guide exercise [N]")
+    usage = capsys.readouterr().out
+    assert usage.startswith("usage: python -m guide exercise [N]")
+    assert "check N runs your file" in usage and "exercises/" in usage  # it executes code
     assert main(["exercise", "--plain"]) == 0  # the guide's own option: the output is plain
     assert capsys.readouterr().out.count("\n  [ ]") == 10
 
