@@ -25,7 +25,12 @@ async def app(tmp_path, monkeypatch):
     """The demo app on a fresh SQLite file, its tasks run in process, no scheduler."""
     with MailSink() as mail:
         values = demo_env(tmp_path, mail.port) | FAST_HASHING
-        for key, value in {**values, "SCHEDULER_ENABLED": "false", "ENVIRONMENT": "test"}.items():
+        for key, value in {
+            **values,
+            "SCHEDULER_ENABLED": "false",
+            "ENVIRONMENT": "test",
+            "ALLOWED_HOSTS": "testserver",
+        }.items():
             monkeypatch.setenv(key, value)
         get_settings.cache_clear()
         app = create_app()

@@ -15,6 +15,8 @@ import pytest
 from guide.checkout import checkout_root
 from guide.tour.where_next import where_next
 
+pytestmark = pytest.mark.live  # each test runs the guide as a process
+
 REPO = Path(__file__).resolve().parents[2]
 SHOW = """\
 import guide

@@ -38,6 +38,7 @@ def guide(*args: str, options: tuple[str, ...] = ()) -> subprocess.CompletedProc
     )
 
 
+@pytest.mark.live  # runs python -m guide
 def test_recipes_lists_at_least_15_each_with_its_question():
     result = guide("recipes", "--plain")
     assert result.returncode == 0, result.stderr
@@ -101,6 +102,7 @@ def test_each_recipe_is_short_and_says_question_answer_and_measure(recipe: recip
     )
 
 
+@pytest.mark.live  # runs python -m guide
 @pytest.mark.parametrize("recipe", RECIPES, ids=lambda recipe: recipe.name)
 def test_recipe_name_shows_the_answer_the_measure_and_the_code(recipe: recipes.Recipe):
     result = guide("recipe", recipe.name, "--plain")
@@ -113,6 +115,7 @@ def test_recipe_name_shows_the_answer_the_measure_and_the_code(recipe: recipes.R
     assert f"uvicorn {recipe.module}:app" in result.stdout
 
 
+@pytest.mark.live  # runs python -m guide
 def test_a_recipe_by_its_file_name_and_an_unknown_one():
     assert guide("recipe", "log_task_errors.py", "--plain").returncode == 0
     result = guide("recipe", "no-such-recipe")
@@ -121,6 +124,7 @@ def test_a_recipe_by_its_file_name_and_an_unknown_one():
     assert all(f"  {recipe.name}\n" in result.stderr for recipe in RECIPES)
 
 
+@pytest.mark.live  # runs python -m guide
 @pytest.mark.parametrize("args", [["recipes"], ["recipe", "periodic-job", "--plain"]])
 def test_reading_recipes_never_imports_the_web_stack(args):
     result = guide(*args, options=("-X", "importtime"))
