@@ -38,8 +38,8 @@ worker: install  ## Redis (embedded if REDIS_URL is unset), two Celery workers a
 test: lint types  ## lint, types, then the whole suite (real servers included)
 	$(BIN)/python -m pytest -n 2 --dist loadscope
 
-check: lint types  ## the fast inner loop: lint, types and every test that starts no server
-	GUIDE_CHECK=1 $(BIN)/python -m pytest -m "not live" -q -n 2
+check: lint types  ## the fast inner loop: lint, types and every test that starts no process and waits no seconds
+	GUIDE_CHECK=1 $(BIN)/python -m pytest -m "not live and not slow" -q -n 2
 
 fuzz: install  ## the API fuzz test from fresh seeds, ten times the examples (minutes)
 	GUIDE_FUZZ_EXPLORE=1 $(BIN)/python -m pytest tests/demo_app/test_fuzz.py -q

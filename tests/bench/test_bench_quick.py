@@ -72,6 +72,7 @@ class Page:
         src_uri = "costs.md"
 
 
+@pytest.mark.slow  # draws every plot of the costs page
 def test_docs_page_shows_the_committed_json():
     hook, report = load_hook(), pytest.importorskip("bench.costs.report")
     data = hook.results()

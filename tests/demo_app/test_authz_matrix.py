@@ -15,6 +15,7 @@ from itertools import count
 from typing import Any
 
 import jwt
+import pytest
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import delete, update
 
@@ -185,6 +186,7 @@ async def bearer(user: User, secret: str, *, expired: bool) -> dict[str, str]:
     return {"Authorization": f"Bearer {jwt.encode(claims, secret, algorithm=ALGORITHM)}"}
 
 
+@pytest.mark.slow  # every route times every caller
 async def test_every_route_answers_each_caller_as_it_should(client, env):
     registered = await client.post(
         "/api/v1/auth/register",

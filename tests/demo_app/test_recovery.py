@@ -172,6 +172,7 @@ def heartbeat_age(database_url: str, instance: str) -> float:
     return (utcnow() - aware(beaten)).total_seconds()
 
 
+@pytest.mark.slow  # blocks the loop for seconds
 async def test_a_loop_blocked_longer_than_the_limit_does_not_get_its_run_run_twice(
     stale_after_two_seconds, app, as_other_process
 ):

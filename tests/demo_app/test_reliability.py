@@ -79,6 +79,7 @@ async def test_an_admin_can_retry_a_dead_run_by_hand(client, mail, fast_retries)
     assert (await client.post(f"/api/v1/tasks/{'0' * 32}/retry", headers=admin)).status_code == 404
 
 
+@pytest.mark.slow  # waits out real retry delays
 async def test_smtp_down_for_50_notifications_then_up_delivers_each_once(
     client, mail, fast_retries
 ):
@@ -195,6 +196,7 @@ async def test_recovered_runs_of_one_request_run_one_after_another(client, mail)
     assert audit.started_at >= email.finished_at
 
 
+@pytest.mark.slow  # waits out real retry delays
 async def test_a_scheduler_waiting_on_the_database_is_alive_a_failing_one_is_not(
     app, client, monkeypatch
 ):

@@ -23,6 +23,7 @@ def retries():
     set_on_retry_hooks(before)
 
 
+@pytest.mark.slow  # waits out real backoff
 async def test_server_errors_are_retried_with_growing_waits(monkeypatch, retries):
     with webhook(503, 503, 200) as hook:
         monkeypatch.setattr(retry_with_backoff, "WEBHOOK_URL", hook.url)
