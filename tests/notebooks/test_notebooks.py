@@ -50,9 +50,10 @@ KEY_OUTPUTS = {
         r"Not yet: ",
     ],
     "04-using-in-routes": [
-        r"│ task from sub-dependency\n.*│ task from dependency\n"
-        r".*│ task from yield-dependency, before yield\n.*\n.*│ task from endpoint\n"
-        r".*│ task from function-scoped, after yield",
+        r"│ task from yield-dependency\n.*│ task from sub-dependency\n"
+        r".*│ task from dependency\n.*│ task from endpoint\n(.*\n)*.*/signup-swapped.*\n"
+        r".*│ task from sub-dependency\n.*│ task from dependency\n"
+        r".*│ task from yield-dependency\n.*│ task from endpoint",
         r'"queued_tasks":1\} in \d+ ms\n.*"queued_tasks":1\} in \d+ ms\n.*"queued_tasks":1\}',
         r"^\[1, 2\]$",
         r"│ ann: audit written\n.*POST /right/bob.*\n.*│ bob: welcome email sent\n.*│ bob: audit",
