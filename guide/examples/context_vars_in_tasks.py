@@ -5,7 +5,6 @@ or a `def` dependency, it does not: that code ran in a worker thread, in a copy 
 request's context, and the copy is thrown away when the thread's call returns."""
 
 from contextvars import ContextVar
-from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, FastAPI
 

@@ -64,7 +64,9 @@ def test_sigterm_ends_the_process_without_a_def_task():
 
 
 @pytest.mark.parametrize(
-    ("sig", "status"), [(signal.SIGINT, 0), (signal.SIGTERM, -signal.SIGTERM)], ids=["SIGINT", "SIGTERM"]
+    ("sig", "status"),
+    [(signal.SIGINT, 0), (signal.SIGTERM, -signal.SIGTERM)],
+    ids=["SIGINT", "SIGTERM"],
 )
 def test_either_signal_cancels_an_async_task_at_the_timeout(sig, status):
     _, exited, returncode, lines = stop_with(sig, "exports")

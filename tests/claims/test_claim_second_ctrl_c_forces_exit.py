@@ -51,9 +51,7 @@ def test_a_second_sigint_exits_without_waiting_for_an_async_task():
 
 
 def test_a_second_sigint_does_not_stop_a_def_task():
-    with LiveServer(
-        "guide.examples.shutdown_waits:app", env={"TASK_SECONDS": str(STEP)}
-    ) as server:
+    with LiveServer("guide.examples.shutdown_waits:app", env={"TASK_SECONDS": str(STEP)}) as server:
         assert httpx.post(f"{server.url}/sync-exports/d").status_code == 200
         server.wait_for_line("export d: started")
         took, returncode, lines = two_sigints(server)

@@ -18,7 +18,17 @@ from guide.examples.testing_signup_tests import (  # noqa: F401 (pytest collects
 CLAIM = "testing-background-tasks"
 
 
-def test_these_tests_drive_the_example_app():
-    from guide.examples import testing_signup, testing_signup_tests
+def test_every_test_the_guide_shows_is_collected_here():
+    """The guide shows `testing_signup_tests.py`; pytest collects it only through this
+    module's imports, so a test added there without an import here would never run."""
+    from guide.examples import testing_signup_tests
 
-    assert testing_signup_tests.app is testing_signup.app
+    shown = {name for name in vars(testing_signup_tests) if name.startswith("test_")}
+    collected = {
+        name
+        for name, value in globals().items()
+        if name.startswith("test_")
+        and getattr(value, "__module__", "") == testing_signup_tests.__name__
+    }
+    assert shown, "testing_signup_tests.py defines no tests"
+    assert collected == shown, f"not collected here: {sorted(shown - collected)}"
