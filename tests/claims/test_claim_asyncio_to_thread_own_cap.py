@@ -15,9 +15,12 @@ CLAIM = "asyncio-to-thread-own-cap"
 CAP = min(32, (os.cpu_count() or 1) + 4)  # CPython's ThreadPoolExecutor default
 
 
-async def inside_until(client: httpx.AsyncClient, count: int) -> None:
+async def inside_until(http: httpx.AsyncClient, count: int) -> None:
+    """Poll until `count` calls are inside the executor (a condition, not a sleep)."""
     with anyio.fail_after(10):
-        while (await client.get("/asyncio-to-thread/inside")).json()["inside"] != count:
+        while True:
+            if (await http.get("/asyncio-to-thread/inside")).json()["inside"] == count:
+                return
             await anyio.sleep(0.01)
 
 

@@ -3,8 +3,8 @@
 `StreamingResponse`, a `FileResponse` (its stat and its reads), a `StaticFiles` look-up,
 an `UploadFile` once its spooled file has rolled over to disk (past 1 MiB; a small one
 stays in memory and takes none), any `anyio.to_thread.run_sync` call, and `def`
-background tasks all wait for one of its tokens when none is free. `asyncio.to_thread` does not: it runs in the
-event loop's default executor, outside that limit."""
+background tasks all wait for one of its tokens when none is free. `asyncio.to_thread`
+does not: it runs in the event loop's default executor, outside that limit."""
 
 import functools
 
