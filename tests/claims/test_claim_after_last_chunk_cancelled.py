@@ -1,10 +1,10 @@
-"""On uvicorn, whatever a middleware awaits in its `send` wrapper after a
-`StreamingResponse`'s last chunk is cancelled: Starlette sends a stream from a task group that it cancels once the server
-reports the client gone, and uvicorn (ASGI spec 2.3) reports that as soon as the response
-is complete. After a whole (non-streamed) response the same work finishes; shielded, it
-finishes after a stream too. The response's background tasks run all the same: after that
-task group. What the middleware awaits once `await self.app(...)` has returned is outside
-that task group: it finishes, after the response's background tasks. The demo app's
+"""On uvicorn, whatever a middleware awaits in its `send` wrapper after a `StreamingResponse`'s
+last chunk is cancelled: Starlette sends a stream from a task group that it cancels once the
+server reports the client gone, and uvicorn (ASGI spec 2.3) reports that as soon as the
+response is complete. After a whole (non-streamed) response the same work finishes;
+shielded, it finishes after a stream too. The response's background tasks run all the same:
+after that task group. What the middleware awaits once `await self.app(...)` has returned is
+outside that task group: it finishes, after the response's background tasks. The demo app's
 request records are written in the `send` wrapper, shielded."""
 
 import httpx
