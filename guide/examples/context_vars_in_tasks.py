@@ -49,3 +49,8 @@ async def in_async_dependency(background_tasks: BackgroundTasks):
 async def in_def_dependency(background_tasks: BackgroundTasks):
     background_tasks.add_task(report, "a def dependency")
     return {}
+
+
+@app.get("/tenant")
+async def read_tenant():  # sets nothing: what does a new request see?
+    return {"tenant": tenant.get()}
