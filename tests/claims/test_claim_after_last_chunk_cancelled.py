@@ -19,8 +19,8 @@ APP = "guide.examples.after_last_chunk:app"
 
 
 @pytest.fixture(scope="module")
-def server():
-    with LiveServer(APP) as server:
+def server(protocol):
+    with LiveServer(APP, args=protocol) as server:
         yield server
 
 

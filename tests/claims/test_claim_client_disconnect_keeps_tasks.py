@@ -30,9 +30,9 @@ def post_then_reset(port: int, path: str) -> bytes:
     return status_line
 
 
-def test_the_task_outlives_a_reset_connection():
+def test_the_task_outlives_a_reset_connection(protocol):
     env = {"TASK_SECONDS": str(TASK_SECONDS)}
-    with LiveServer("guide.examples.basic_add_task:app", env=env) as server:
+    with LiveServer("guide.examples.basic_add_task:app", env=env, args=protocol) as server:
         assert post_then_reset(server.port, "/reports/dropped") == b"HTTP/1.1 200 OK"
         done_at_reset = any("report dropped: done" in line for line in list(server.lines))
         server.wait_for_line("report dropped: done", timeout=TASK_SECONDS + 10)
@@ -42,8 +42,8 @@ def test_the_task_outlives_a_reset_connection():
     assert "Traceback" not in output
 
 
-def test_a_client_gone_before_the_response_stops_neither_endpoint_nor_task():
-    with LiveServer("guide.examples.client_leaves_early:app") as server:
+def test_a_client_gone_before_the_response_stops_neither_endpoint_nor_task(protocol):
+    with LiveServer("guide.examples.client_leaves_early:app", args=protocol) as server:
         with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
             sock.sendall(b"POST /reports/early HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n")
             server.wait_for_line("report early: endpoint started")

@@ -23,8 +23,8 @@ JOB = 2.0  # seconds a job sleeps
 
 
 @pytest.fixture(scope="module")
-def server():
-    with LiveServer(APP, env={"JOB_SECONDS": str(JOB)}) as server:
+def server(protocol):
+    with LiveServer(APP, env={"JOB_SECONDS": str(JOB)}, args=protocol) as server:
         yield server
 
 
@@ -57,8 +57,8 @@ def test_a_task_no_one_holds_can_be_collected_mid_run(server):
     assert "c: job done" not in server.lines[start:]
 
 
-def test_shutdown_does_not_wait_for_it():
-    with LiveServer(APP, env={"JOB_SECONDS": str(JOB)}) as server:
+def test_shutdown_does_not_wait_for_it(protocol):
+    with LiveServer(APP, env={"JOB_SECONDS": str(JOB)}, args=protocol) as server:
         assert post(server, "/jobs/d") == 200
         began = time.monotonic()
         server.signal(signal.SIGTERM)

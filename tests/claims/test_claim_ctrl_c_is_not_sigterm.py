@@ -23,10 +23,10 @@ GRACE = 1  # --timeout-graceful-shutdown, in seconds
 TASK = 4.0  # far past GRACE
 
 
-def stop_with(sig: int, route: str) -> tuple[float, float, int, list[str]]:
+def stop_with(sig: int, route: str, protocol: list[str]) -> tuple[float, float, int, list[str]]:
     """Start one task, send `sig`: seconds to "Finished server process" and to the exit,
     the exit status and every line printed."""
-    args = ["--timeout-graceful-shutdown", str(GRACE)]
+    args = ["--timeout-graceful-shutdown", str(GRACE), *protocol]
     with LiveServer(APP, env={"TASK_SECONDS": str(TASK)}, args=args) as server:
         assert httpx.post(f"{server.url}/{route}/t").status_code == 200
         server.wait_for_line("export t: started")
@@ -43,8 +43,8 @@ def stop_with(sig: int, route: str) -> tuple[float, float, int, list[str]]:
         return finished, exited, returncode, list(server.lines)
 
 
-def test_ctrl_c_keeps_the_process_until_a_def_task_ends():
-    finished, exited, returncode, lines = stop_with(signal.SIGINT, "sync-exports")
+def test_ctrl_c_keeps_the_process_until_a_def_task_ends(protocol):
+    finished, exited, returncode, lines = stop_with(signal.SIGINT, "sync-exports", protocol)
     assert finished < TASK / 2, f"'Finished server process' {finished:.2f}s after SIGINT"
     assert exited > finished + GRACE, f"exited {exited:.2f}s after SIGINT"
     assert "export t: done" in lines  # printed after "Finished server process"
@@ -55,8 +55,8 @@ def test_ctrl_c_keeps_the_process_until_a_def_task_ends():
     print(f"SIGINT, def task: finished {finished:.2f}s, exited {exited:.2f}s, status 0")
 
 
-def test_sigterm_ends_the_process_without_a_def_task():
-    finished, exited, returncode, lines = stop_with(signal.SIGTERM, "sync-exports")
+def test_sigterm_ends_the_process_without_a_def_task(protocol):
+    finished, exited, returncode, lines = stop_with(signal.SIGTERM, "sync-exports", protocol)
     assert exited < TASK / 2, f"exited {exited:.2f}s after SIGTERM"
     assert "export t: done" not in lines
     assert returncode == -signal.SIGTERM
@@ -68,8 +68,8 @@ def test_sigterm_ends_the_process_without_a_def_task():
     [(signal.SIGINT, 0), (signal.SIGTERM, -signal.SIGTERM)],
     ids=["SIGINT", "SIGTERM"],
 )
-def test_either_signal_cancels_an_async_task_at_the_timeout(sig, status):
-    _, exited, returncode, lines = stop_with(sig, "exports")
+def test_either_signal_cancels_an_async_task_at_the_timeout(sig, status, protocol):
+    _, exited, returncode, lines = stop_with(sig, "exports", protocol)
     assert exited < TASK / 2, f"exited {exited:.2f}s after the signal"
     assert "export t: cancelled" in lines
     assert "export t: done" not in lines

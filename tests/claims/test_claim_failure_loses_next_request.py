@@ -19,8 +19,8 @@ ROUNDS = 5
 
 
 @pytest.fixture(scope="module")
-def server():
-    with LiveServer("guide.examples.failure_drops_next_request:app") as server:
+def server(protocol):
+    with LiveServer("guide.examples.failure_drops_next_request:app", args=protocol) as server:
         yield server
 
 

@@ -34,9 +34,9 @@ def two_sigints(server: LiveServer) -> tuple[float, int, list[str]]:
     return took, returncode, list(server.lines)
 
 
-def test_a_second_sigint_exits_without_waiting_for_an_async_task():
+def test_a_second_sigint_exits_without_waiting_for_an_async_task(protocol):
     with LiveServer(
-        "guide.examples.shutdown_cancellation:app", env={"STEP_SECONDS": str(STEP)}
+        "guide.examples.shutdown_cancellation:app", env={"STEP_SECONDS": str(STEP)}, args=protocol
     ) as server:
         assert httpx.post(f"{server.url}/settle/c").status_code == 200
         server.wait_for_line("c: ledger write started")
@@ -50,8 +50,9 @@ def test_a_second_sigint_exits_without_waiting_for_an_async_task():
     assert returncode == 0
 
 
-def test_a_second_sigint_does_not_stop_a_def_task():
-    with LiveServer("guide.examples.shutdown_waits:app", env={"TASK_SECONDS": str(STEP)}) as server:
+def test_a_second_sigint_does_not_stop_a_def_task(protocol):
+    env = {"TASK_SECONDS": str(STEP)}
+    with LiveServer("guide.examples.shutdown_waits:app", env=env, args=protocol) as server:
         assert httpx.post(f"{server.url}/sync-exports/d").status_code == 200
         server.wait_for_line("export d: started")
         took, returncode, lines = two_sigints(server)

@@ -32,9 +32,9 @@ def all_it_printed(server: LiveServer) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def stopped() -> tuple[int, list[str]]:
+def stopped(protocol) -> tuple[int, list[str]]:
     """Two tasks in their critical step, then SIGTERM with a 1 s graceful timeout."""
-    args = ["--timeout-graceful-shutdown", str(GRACE)]
+    args = ["--timeout-graceful-shutdown", str(GRACE), *protocol]
     with LiveServer(APP, env={"STEP_SECONDS": str(STEP)}, args=args) as server:
         for route, name in [("settle-in-scope", "a"), ("settle", "b")]:
             assert httpx.post(f"{server.url}/{route}/{name}").status_code == 200
