@@ -35,6 +35,7 @@ def post(server: LiveServer, path: str) -> int:
 def test_it_starts_at_once_not_after_the_response(server):
     start = len(server.lines)
     assert post(server, "/jobs/a") == 200
+    server.wait_for_line("a: endpoint returns", start=start)  # printed, and read from the pipe
     lines = server.lines[start:]
     assert lines.index("a: job started") < lines.index("a: endpoint returns")
 
