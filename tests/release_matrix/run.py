@@ -76,6 +76,7 @@ RELEASES = [
 INSTALLED = RELEASES[-1]
 
 WEB = ["uvicorn", "httpx", "python-multipart"]  # as of the release (Starlette, AnyIO follow)
+WEB += ["httptools", "uvloop"]  # uvicorn[standard]'s protocol: the server-side claims run on both
 TOOLS = ["pytest", "pytest-asyncio", "pluggy", "iniconfig", "packaging", "pygments"]
 TOOLS += ["typing-extensions"]  # pytest-asyncio 1.5 needs 4.12; pydantic takes any 4.x
 TOOLS += ["pytest-timeout"]  # pyproject's `timeout`: a hang fails there too
