@@ -72,7 +72,7 @@ bench: install  ## what each way of running a task costs (~15 min): bench/result
 bench-quick: install  ## the same benchmark, one concurrency and one mail latency (< 1 min)
 	$(BIN)/python -m bench.costs --quick
 
-matrix: install  ## the claims suite on eight FastAPI releases (minutes: docs/releases.md has the last runs'; by hand, not in CI): tests/claims/releases.json
+matrix: install  ## the claims suite on nine FastAPI releases (minutes: docs/releases.md has the last runs'; by hand, not in CI): tests/claims/releases.json
 	$(BIN)/python tests/release_matrix/run.py
 
 lock:  ## re-resolve the lock files from pyproject.toml

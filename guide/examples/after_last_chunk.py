@@ -1,5 +1,7 @@
-"""Work a middleware does after a streamed response's last chunk runs in a cancelled scope
-on uvicorn: shield it (or make it a background task)."""
+"""Work a middleware does in its `send` wrapper after a streamed response's last chunk runs
+in a cancelled scope on uvicorn: shield it (or make it a background task). Work it does
+once `await self.app(...)` has returned is not cancelled, but it comes after the
+response's background tasks."""
 
 import asyncio
 
@@ -25,9 +27,12 @@ class RecordAfterLastByte:  # a pure ASGI middleware, like the demo app's reques
             return await self.app(scope, receive, send)
         label = scope["path"].rsplit("/", 1)[-1]
 
+        after_app = scope["path"].startswith("/after-app/")
+
         async def send_then_record(message):
             await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body"):
+            last = message["type"] == "http.response.body" and not message.get("more_body")
+            if last and not after_app:
                 try:
                     if scope["path"].startswith("/shielded/"):
                         with anyio.CancelScope(shield=True):  # the client gone: no matter
@@ -39,6 +44,8 @@ class RecordAfterLastByte:  # a pure ASGI middleware, like the demo app's reques
                     raise
 
         await self.app(scope, receive, send_then_record)
+        if after_app:  # the stream's task group is over: not cancelled, but late
+            await record(label)  # after the response's background tasks have run
 
 
 # --8<-- [end:middleware]
@@ -61,6 +68,7 @@ def after(label: str) -> None:
 
 @app.get("/stream/{label}")
 @app.get("/shielded/{label}")  # the same stream; the middleware shields what follows it
+@app.get("/after-app/{label}")  # the same stream; the middleware records once the app returns
 async def stream(label: str, background_tasks: BackgroundTasks):
     background_tasks.add_task(after, label)  # runs after the task group: not cancelled
     return StreamingResponse(chunks(), media_type="text/plain")

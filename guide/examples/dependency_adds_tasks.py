@@ -1,7 +1,9 @@
 """Dependencies and the endpoint share one `BackgroundTasks`; tasks run in the order added.
 
-A task added after `yield` runs only if the dependency's scope is "function": its exit
-code runs before the response is sent, so the task is still in time."""
+That order is the order FastAPI resolves the dependencies in: the decorator's
+`dependencies=[...]` first, then the parameters, each list in declaration order, every
+sub-dependency before the dependency that needs it, and the endpoint last. Whether a
+dependency has `yield` does not matter."""
 
 from typing import Annotated
 
@@ -22,26 +24,20 @@ def dependency(background_tasks: BackgroundTasks, _: Annotated[None, Depends(sub
     background_tasks.add_task(record, "dependency")
 
 
-def yield_dependency(background_tasks: BackgroundTasks):  # the default scope: "request"
-    background_tasks.add_task(record, "yield-dependency, before yield")
+def yield_dependency(background_tasks: BackgroundTasks):
+    background_tasks.add_task(record, "yield-dependency")
     yield
-    background_tasks.add_task(record, "yield-dependency, after yield")  # too late: never runs
 
 
-def function_scoped(background_tasks: BackgroundTasks):  # used with scope="function"
-    background_tasks.add_task(record, "function-scoped, before yield")
-    yield
-    background_tasks.add_task(record, "function-scoped, after yield")  # runs, last
+@app.post("/signup", dependencies=[Depends(yield_dependency)])  # resolved first
+async def signup(background_tasks: BackgroundTasks, _: Annotated[None, Depends(dependency)]):
+    background_tasks.add_task(record, "endpoint")
+    return {"queued": len(background_tasks.tasks)}
 
 
-@app.post(
-    "/signup",
-    dependencies=[
-        Depends(dependency),
-        Depends(yield_dependency),
-        Depends(function_scoped, scope="function"),
-    ],
-)
-async def signup(background_tasks: BackgroundTasks):
+@app.post("/signup-swapped", dependencies=[Depends(dependency)])  # the same, declared the other way
+async def signup_swapped(
+    background_tasks: BackgroundTasks, _: Annotated[None, Depends(yield_dependency)]
+):
     background_tasks.add_task(record, "endpoint")
     return {"queued": len(background_tasks.tasks)}

@@ -1,4 +1,4 @@
-"""A task can read the request, its state and context variables set during the request."""
+"""A task can read the request, its state and context variables set in middleware."""
 
 from contextvars import ContextVar
 

@@ -12,8 +12,9 @@ from typing import Annotated
 
 import anyio
 import anyio.to_thread
-from fastapi import BackgroundTasks, Depends, FastAPI
-from fastapi.responses import StreamingResponse
+from fastapi import BackgroundTasks, Depends, FastAPI, UploadFile
+from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
 
 HERE = Path(__file__)
 release = threading.Event()
@@ -73,6 +74,19 @@ async def sync_stream():
     return StreamingResponse(iter(["a sync iterator, ", "read in a worker thread\n"]))
 
 
+@app.post("/upload")
+async def upload(file: UploadFile):  # past 1 MiB the spooled file is on disk: reads in threads
+    return {"ok": len(await file.read())}
+
+
+@app.get("/file")
+async def file():
+    return FileResponse(HERE)  # its stat, and its reads (anyio.open_file), in worker threads
+
+
+app.mount("/static", StaticFiles(directory=HERE.parent))  # each look-up in a worker thread
+
+
 @app.get("/to-thread")
 async def to_thread():
     return {"ok": await anyio.to_thread.run_sync(len, "argon2, say")}
@@ -91,3 +105,33 @@ async def def_task(background_tasks: BackgroundTasks):
 @app.get("/asyncio-to-thread")
 async def asyncio_to_thread():
     return {"ok": await asyncio.to_thread(len, "not limited")}  # the loop's executor
+
+
+# asyncio.to_thread has a cap of its own: the loop's default executor's worker count
+gate = threading.Event()
+inside: list[int] = []  # one entry per call now inside the executor
+
+
+def wait_at_gate() -> None:
+    inside.append(1)
+    try:
+        gate.wait(30)
+    finally:
+        inside.pop()
+
+
+@app.post("/asyncio-to-thread/hold")
+async def asyncio_to_thread_hold():
+    await asyncio.to_thread(wait_at_gate)
+    return {"held": True}
+
+
+@app.get("/asyncio-to-thread/inside")
+async def asyncio_to_thread_inside():
+    return {"inside": len(inside)}
+
+
+@app.post("/asyncio-to-thread/open")
+async def asyncio_to_thread_open():
+    gate.set()
+    return {"opened": True}

@@ -13,12 +13,13 @@ The guide's reader (`python -m guide N`) never imports this package.
 """
 
 from guide.live.client import DemoClient, Run, elapsed_ms, request_id_of
-from guide.live.process import READY, Cursor, LiveServer
+from guide.live.process import PROTOCOLS, READY, Cursor, LiveServer
 from guide.live.stack import FAST_HASHING, PASSWORD, DemoStack, demo_env, demo_stack
 
 __all__ = [
     "FAST_HASHING",
     "PASSWORD",
+    "PROTOCOLS",
     "READY",
     "Cursor",
     "DemoClient",

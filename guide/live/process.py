@@ -24,6 +24,12 @@ from typing import Generic, Self, TypeVar
 from demo_app.platform.mailbox import free_port
 
 READY = "Uvicorn running on"
+# uvicorn's HTTP implementation and event loop, as `--http`/`--loop` arguments: its pure
+# Python defaults, and what `fastapi[standard]` (uvicorn[standard]) installs and picks
+PROTOCOLS = {
+    "h11": ("--http", "h11", "--loop", "asyncio"),
+    "httptools": ("--http", "httptools", "--loop", "uvloop"),
+}
 T = TypeVar("T")
 
 

@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from guide.live import PROTOCOLS
+
 TABLE = Path(__file__).with_name("releases.json")
 
 
@@ -48,6 +50,14 @@ def disagreement(claim: str, test: str, column: dict[str, Any] | None) -> str | 
     if seen["outcome"] != "passed":
         return f"the release table says {seen['outcome']}: {seen['message']}"
     return None
+
+
+@pytest.fixture(scope="module", params=list(PROTOCOLS))
+def protocol(request: pytest.FixtureRequest) -> list[str]:
+    """uvicorn's `--http`/`--loop` arguments, once for h11 on asyncio and once for httptools
+    on uvloop (what `fastapi[standard]` deploys): for the claims whose behaviour lives in
+    the server (connections, shutdown and signals, streaming, timing)."""
+    return list(PROTOCOLS[request.param])
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,9 +1,11 @@
-"""On uvicorn, whatever a middleware awaits after a `StreamingResponse`'s last chunk is
-cancelled: Starlette sends a stream from a task group that it cancels once the server
-reports the client gone, and uvicorn (ASGI spec 2.3) reports that as soon as the response
-is complete. After a whole (non-streamed) response the same work finishes; shielded, it
-finishes after a stream too. The response's background tasks run all the same: after that
-task group. The demo app's request records are written this way."""
+"""On uvicorn, whatever a middleware awaits in its `send` wrapper after a `StreamingResponse`'s
+last chunk is cancelled: Starlette sends a stream from a task group that it cancels once the
+server reports the client gone, and uvicorn (ASGI spec 2.3) reports that as soon as the
+response is complete. After a whole (non-streamed) response the same work finishes;
+shielded, it finishes after a stream too. The response's background tasks run all the same:
+after that task group. What the middleware awaits once `await self.app(...)` has returned is
+outside that task group: it finishes, after the response's background tasks. The demo app's
+request records are written in the `send` wrapper, shielded."""
 
 import httpx
 import pytest
@@ -17,8 +19,8 @@ APP = "guide.examples.after_last_chunk:app"
 
 
 @pytest.fixture(scope="module")
-def server():
-    with LiveServer(APP) as server:
+def server(protocol):
+    with LiveServer(APP, args=protocol) as server:
         yield server
 
 
@@ -46,3 +48,10 @@ def test_the_streams_background_task_runs_all_the_same(server):
 
 def test_shielded_work_after_a_stream_finishes(server):
     assert outcome(server, "/shielded/h1") == "recorded"
+
+
+def test_work_after_the_app_returns_finishes_after_the_tasks(server):
+    start = len(server.lines)
+    assert outcome(server, "/after-app/a1") == "recorded"
+    lines = server.lines[start:]
+    assert lines.index("a1: task ran") < lines.index("a1: recorded")

@@ -16,9 +16,9 @@ TASK_SECONDS = 2.0  # a ping takes ms: seconds of room for a loaded machine
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(protocol):
     env = {"TASK_SECONDS": str(TASK_SECONDS)}
-    with LiveServer("guide.examples.blocking_async_task:app", env=env) as server:
+    with LiveServer("guide.examples.blocking_async_task:app", env=env, args=protocol) as server:
         yield server
 
 

@@ -20,8 +20,8 @@ STATUS_LINE = re.compile(rb"HTTP/1\.1 (\d{3}) ")
 
 
 @pytest.fixture(scope="module")
-def server():
-    with LiveServer("guide.examples.failure_drops_next_request:app") as server:
+def server(protocol):
+    with LiveServer("guide.examples.failure_drops_next_request:app", args=protocol) as server:
         yield server
 
 

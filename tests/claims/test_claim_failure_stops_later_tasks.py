@@ -15,8 +15,8 @@ CLAIM = "failure-stops-later-tasks"
 
 
 @pytest.fixture(scope="module")
-def server():
-    with LiveServer("guide.examples.failing_task_stops_the_rest:app") as server:
+def server(protocol):
+    with LiveServer("guide.examples.failing_task_stops_the_rest:app", args=protocol) as server:
         yield server
 
 

@@ -19,10 +19,10 @@ def local_port(response: httpx.Response) -> int:
     return response.extensions["network_stream"].get_extra_info("client_addr")[1]
 
 
-def test_a_long_task_finishes_and_the_connection_keeps_serving():
+def test_a_long_task_finishes_and_the_connection_keeps_serving(protocol):
     env = {"TASK_SECONDS": str(TASK_SECONDS)}
     with (
-        LiveServer("guide.examples.no_task_timeout:app", env=env) as server,
+        LiveServer("guide.examples.no_task_timeout:app", env=env, args=protocol) as server,
         httpx.Client(base_url=server.url) as client,
     ):
         began = time.monotonic()

@@ -1,6 +1,6 @@
 """A yield dependency's session is still open in the tasks with the default `Depends`
-scope (it closes after them). The `Request`, its state and context variables set during
-the request can be read in a task. Still, open a new session in the task and pass it IDs:
+scope (it closes after them). The `Request`, its state and context variables set in
+middleware can be read in a task. Still, open a new session in the task and pass it IDs:
 the session's lifetime is an accident of the scope and has changed across releases."""
 
 import httpx

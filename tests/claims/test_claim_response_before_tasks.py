@@ -16,9 +16,9 @@ CLAIM = "response-before-tasks"
 TASK_SECONDS = 2.0  # the response takes ms: a loaded machine has room to answer first
 
 
-def test_real_server_answers_before_the_task_ends():
+def test_real_server_answers_before_the_task_ends(protocol):
     env = {"TASK_SECONDS": str(TASK_SECONDS)}
-    with LiveServer("guide.examples.basic_add_task:app", env=env) as server:
+    with LiveServer("guide.examples.basic_add_task:app", env=env, args=protocol) as server:
         started = time.monotonic()
         response = httpx.post(f"{server.url}/reports/q1")
         answered = time.monotonic() - started

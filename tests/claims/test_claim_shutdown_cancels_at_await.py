@@ -4,7 +4,8 @@ waiting in, even inside `anyio.CancelScope(shield=True)` (which shields from Any
 cancellation only). uvicorn does not wait for the cancelled tasks; it runs the lifespan's
 shutdown next. A step wrapped in `asyncio.shield` goes on after its caller is cancelled,
 and finishes if the lifespan waits for it. The process then exits by the signal it got
-(SIGTERM: exit status -15)."""
+(SIGTERM: exit status -15). Each request cancelled this way is logged as
+"Exception in ASGI application", with a full `CancelledError` traceback."""
 
 import signal
 import time
@@ -31,9 +32,9 @@ def all_it_printed(server: LiveServer) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def stopped() -> tuple[int, list[str]]:
+def stopped(protocol) -> tuple[int, list[str]]:
     """Two tasks in their critical step, then SIGTERM with a 1 s graceful timeout."""
-    args = ["--timeout-graceful-shutdown", str(GRACE)]
+    args = ["--timeout-graceful-shutdown", str(GRACE), *protocol]
     with LiveServer(APP, env={"STEP_SECONDS": str(STEP)}, args=args) as server:
         for route, name in [("settle-in-scope", "a"), ("settle", "b")]:
             assert httpx.post(f"{server.url}/{route}/{name}").status_code == 200
@@ -65,3 +66,10 @@ def test_a_shielded_step_the_lifespan_waits_for_finishes(stopped):
 def test_the_process_exits_by_its_sigterm(stopped):
     returncode, _ = stopped
     assert returncode == -signal.SIGTERM
+
+
+def test_each_cancelled_request_logs_a_traceback(stopped):
+    _, lines = stopped
+    after = lines[cancel_line(lines) :]
+    assert sum("Exception in ASGI application" in line for line in after) == 2  # a and b
+    assert sum(line.startswith("asyncio.exceptions.CancelledError") for line in after) >= 2

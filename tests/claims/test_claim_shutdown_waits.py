@@ -41,9 +41,9 @@ def sigterm(server: LiveServer, wait: float) -> tuple[float, int, list[str]]:
     return took, returncode, all_it_printed(server)
 
 
-def test_sigterm_waits_for_the_running_task():
+def test_sigterm_waits_for_the_running_task(protocol):
     task_seconds = 1.0
-    with LiveServer(APP, env={"TASK_SECONDS": str(task_seconds)}) as server:
+    with LiveServer(APP, env={"TASK_SECONDS": str(task_seconds)}, args=protocol) as server:
         start_export(server, "a")
         took, _, lines = sigterm(server, wait=task_seconds + 10)
 
@@ -70,9 +70,9 @@ LONG_TASK = 5.0  # far past GRACE: a process that waited for it would be seen wa
 
 
 @pytest.fixture(scope="module")
-def graceful_timeout() -> tuple[float, int, list[str]]:
+def graceful_timeout(protocol) -> tuple[float, int, list[str]]:
     """One SIGTERM with --timeout-graceful-shutdown, an async and a def task running."""
-    args = ["--timeout-graceful-shutdown", str(GRACE)]
+    args = ["--timeout-graceful-shutdown", str(GRACE), *protocol]
     with LiveServer(APP, env={"TASK_SECONDS": str(LONG_TASK)}, args=args) as server:
         start_export(server, "c")
         start_export(server, "d", route="sync-exports")

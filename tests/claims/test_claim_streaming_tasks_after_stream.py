@@ -19,8 +19,8 @@ CLAIM = "streaming-tasks-after-stream"
 
 
 @pytest.fixture(scope="module")
-def server():
-    with LiveServer("guide.examples.streaming_tasks:app") as server:
+def server(protocol):
+    with LiveServer("guide.examples.streaming_tasks:app", args=protocol) as server:
         yield server
 
 

@@ -50,9 +50,10 @@ KEY_OUTPUTS = {
         r"Not yet: ",
     ],
     "04-using-in-routes": [
-        r"│ task from sub-dependency\n.*│ task from dependency\n"
-        r".*│ task from yield-dependency, before yield\n.*\n.*│ task from endpoint\n"
-        r".*│ task from function-scoped, after yield",
+        r"│ task from yield-dependency\n.*│ task from sub-dependency\n"
+        r".*│ task from dependency\n.*│ task from endpoint\n(.*\n)*.*/signup-swapped.*\n"
+        r".*│ task from sub-dependency\n.*│ task from dependency\n"
+        r".*│ task from yield-dependency\n.*│ task from endpoint",
         r'"queued_tasks":1\} in \d+ ms\n.*"queued_tasks":1\} in \d+ ms\n.*"queued_tasks":1\}',
         r"^\[1, 2\]$",
         r"│ ann: audit written\n.*POST /right/bob.*\n.*│ bob: welcome email sent\n.*│ bob: audit",
@@ -99,6 +100,8 @@ KEY_OUTPUTS = {
     "09-limitations": [
         r"Waiting for background tasks to complete.*\n +│ export a: done",
         r"│ export b: started\nexit code -9$",
+        r"SIGTERM: exit code -15, 1\.\d s after the signal\n(?:(?!export d: done).*\n)*"
+        r"SIGINT: exit code 0, 2\.\d s after the signal\n(.*\n)*.*│ export d: done",
         r"\('send_welcome_email', 'running', 1\), \('log_user_action', 'queued', 0\)",
         # the try: 2 if the restart took longer than the send limit, else 3 (one waited)
         r"send_welcome_email +succeeded +[23] .*\n +log_user_action +succeeded.*\n"

@@ -70,11 +70,13 @@ RELEASES = [
     Release("0.117.1", "2025-09-20T20:16:53Z", "the last before 0.118"),
     Release("0.118.0", "2025-09-29T03:37:21Z", "yield-dependency exit after the response again"),
     Release("0.121.0", "2025-11-03T10:25:53Z", 'Depends(..., scope="function")'),
+    Release("0.121.1", "2025-11-08T21:48:12Z", 'a task added after a scope="function" yield runs'),
     Release("0.165.0", "2026-11-18T19:15:35Z", "the newest, installed by requirements.lock"),
 ]
 INSTALLED = RELEASES[-1]
 
 WEB = ["uvicorn", "httpx", "python-multipart"]  # as of the release (Starlette, AnyIO follow)
+WEB += ["httptools", "uvloop"]  # uvicorn[standard]'s protocol: the server-side claims run on both
 TOOLS = ["pytest", "pytest-asyncio", "pluggy", "iniconfig", "packaging", "pygments"]
 TOOLS += ["typing-extensions"]  # pytest-asyncio 1.5 needs 4.12; pydantic takes any 4.x
 TOOLS += ["pytest-timeout"]  # pyproject's `timeout`: a hang fails there too
