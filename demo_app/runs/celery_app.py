@@ -10,7 +10,8 @@ copy of any task, and the run records, stats and timelines are the same in both 
 Delivered at least once, run once:
 
 - acks_late: a message is acknowledged after its task ran, so a worker that dies mid-task
-  leaves it in Redis, which hands it to another worker after the visibility timeout;
+  leaves it unacknowledged in Redis; once the visibility timeout has passed, kombu's next
+  restore sweep puts it back on the queue, for any worker (the same one included);
 - reject_on_worker_lost: a pool process killed mid-task puts its message back at once;
 - the claim in `run_task`: a run delivered twice runs once. A run still `running` past the
   hard time limit has no live attempt (the pool kills an attempt at the limit, and the pool
