@@ -117,17 +117,18 @@ class CeleryWorkerProcess(LiveServer):
     def hostname(self) -> str:
         return f"{self.name}@{socket.gethostname()}"  # what --hostname {name}@%h expands to
 
-    def active(self, timeout: float = 1.0) -> list[str]:
-        """The ids of the tasks this worker's main process knows to have started (remote
-        control). A pool process tells it so before running the task, through a pipe it reads
-        in its own time: a task can print from its pool process before it shows here."""
+    def active(self, timeout: float = 1.0) -> dict[str, int]:
+        """{task id: pid of the pool process running it} for the tasks this worker's main
+        process knows to have started (remote control). A pool process tells it so before
+        running the task, through a pipe it reads in its own time: a task can print from its
+        pool process before it shows here."""
         from celery import Celery  # the guide's CLI does not pay for importing Celery
 
         broker = self.env.get("CELERY_BROKER_URL") or self.env["REDIS_URL"]
         with Celery(broker=broker, set_as_current=False) as client:
             inspect = client.control.inspect([self.hostname], timeout=timeout)
             replies = inspect.active() or {}
-        return [task["id"] for task in replies.get(self.hostname, [])]
+        return {task["id"]: task["worker_pid"] for task in replies.get(self.hostname, [])}
 
 
 class CeleryBeat(LiveServer):
