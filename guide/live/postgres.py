@@ -76,6 +76,7 @@ class EmbeddedPostgres:
 
     def __enter__(self) -> EmbeddedPostgres:
         self.run_dir = Path(tempfile.mkdtemp(prefix="guide-pg-"))  # 0700, a short path
+        log = self.data_dir / "log"  # the server's own
         try:
             self._own(self.run_dir)
             self._binaries_reachable()
@@ -89,8 +90,12 @@ class EmbeddedPostgres:
             self.password = (self.data_dir / PASSWORD_FILE).read_text().strip()
             self._write(self.data_dir / "pg_hba.conf", PG_HBA)
             options = f"-c listen_addresses='' -k {self.run_dir} -c unix_socket_permissions=0700"
-            log = str(self.data_dir / "log")
-            self._run(["pg_ctl", "-D", str(self.data_dir), "-w", "-l", log, "-o", options, "start"])
+            start = ["-w", "-l", str(log), "-o", options, "start"]
+            self._run(["pg_ctl", "-D", str(self.data_dir), *start])
+        except subprocess.CalledProcessError as error:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            said = error.stderr + (log.read_text()[-2000:] if log.exists() else "")
+            raise RuntimeError(f"PostgreSQL did not start: {error.cmd[0]}:\n{said}") from error
         except BaseException:
             shutil.rmtree(self.run_dir, ignore_errors=True)
             raise
@@ -144,13 +149,15 @@ class EmbeddedPostgres:
             self._run(["postgres", "--version"])
         except (PermissionError, subprocess.CalledProcessError):
             assert self.run_dir is not None
-            copy = self.run_dir / "pginstall"
+            site = self.bin.parents[2]  # bin's libraries are in ../../../pgserver.libs (rpath)
+            copy = self.run_dir / "wheel"
             for part in ("bin", "lib", "share"):
-                shutil.copytree(self.bin.parent / part, copy / part, symlinks=True)
+                shutil.copytree(self.bin.parent / part, copy / "pgserver/pginstall" / part)
+            shutil.copytree(site / "pgserver.libs", copy / "pgserver.libs")
             for folder, _, files in os.walk(copy):
                 for path in [folder, *(os.path.join(folder, name) for name in files)]:
                     self._own(Path(path))
-            self.bin = copy / "bin"
+            self.bin = copy / "pgserver/pginstall/bin"
 
     def _check_reachable(self) -> None:
         if self.user is None:
