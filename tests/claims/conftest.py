@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from guide.live import PROTOCOLS
@@ -73,3 +74,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         report.outcome = "failed"
         report.longrepr = f"{why}: run make matrix"
     return report
+
+
+@pytest.fixture
+async def client():
+    """The thread-limiter example app (its limit: one token), in process: for the claims
+    on AnyIO's tokens. A claims module with an app of its own defines its own `client`."""
+    from guide.examples import thread_limiter_shared as example
+
+    async with example.app.router.lifespan_context(example.app):
+        transport = httpx.ASGITransport(app=example.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client

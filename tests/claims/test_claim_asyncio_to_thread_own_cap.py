@@ -9,7 +9,6 @@ import anyio
 import httpx
 
 from guide.examples import thread_limiter_shared as example
-from tests.claims.test_claim_thread_limiter_shared import client  # noqa: F401 (a fixture)
 
 CLAIM = "asyncio-to-thread-own-cap"
 CAP = min(32, (os.cpu_count() or 1) + 4)  # CPython's ThreadPoolExecutor default
@@ -24,7 +23,7 @@ async def inside_until(http: httpx.AsyncClient, count: int) -> None:
             await anyio.sleep(0.01)
 
 
-async def test_asyncio_to_thread_runs_at_most_cap_calls_at_once(client):  # noqa: F811
+async def test_asyncio_to_thread_runs_at_most_cap_calls_at_once(client):
     example.gate.clear()
     async with anyio.create_task_group() as group:
         for _ in range(CAP + 3):

@@ -12,8 +12,6 @@ import anyio
 import httpx
 import pytest
 
-from guide.examples import thread_limiter_shared as example
-
 CLAIM = "thread-limiter-shared"
 BIG_UPLOAD = {"files": {"file": ("big.bin", b"x" * (2 * 1024 * 1024))}}  # past 1 MiB: disk
 WAITING_ROUTES = [
@@ -26,14 +24,6 @@ WAITING_ROUTES = [
     ("GET", "/to-thread"),
     ("POST", "/def-task"),
 ]
-
-
-@pytest.fixture
-async def client():
-    async with example.app.router.lifespan_context(example.app):  # the limit: one token
-        transport = httpx.ASGITransport(app=example.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
 
 
 async def limiter_until(client: httpx.AsyncClient, **expected: int) -> None:

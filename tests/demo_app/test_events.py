@@ -25,7 +25,6 @@ from demo_app.platform import events
 from guide.live import FAST_HASHING, DemoClient, demo_stack, request_id_of
 from guide.live.celery import celery_stack
 from guide.live.client import new_user
-from tests.celery.conftest import redis_server  # noqa: F401  (a fixture)
 from tests.demo_app.support import admin_headers, register, rows, user_headers
 from tests.records import query, wait_until
 
@@ -334,7 +333,7 @@ def test_sigterm_ends_an_open_stream_and_the_server_stops(live_database):
 
 
 @pytest.mark.live
-def test_celery_workers_runs_reach_the_stream(redis_server, live_database):  # noqa: F811
+def test_celery_workers_runs_reach_the_stream(redis_server, live_database):
     with celery_stack(redis_server, FAST_HASHING | live_database) as stack:
         with DemoClient(stack.app, outputs=lambda: stack.workers) as client:
             headers = admin_token(client)

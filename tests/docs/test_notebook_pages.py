@@ -15,7 +15,7 @@ LOADS = re.compile(r"<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)=\"(
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_each_notebook_is_a_page_with_its_outputs(site: Site, path):  # noqa: F811
+def test_each_notebook_is_a_page_with_its_outputs(site: Site, path):
     page = site.page(f"notebooks/{path.stem}")
     assert "Executed when this site was built" in page
     assert page.count('<span class="filename">output</span>') >= 3, "outputs missing"
@@ -26,7 +26,7 @@ def test_each_notebook_is_a_page_with_its_outputs(site: Site, path):  # noqa: F8
         assert "//" not in load["url"], f"{path.stem} loads {load['url']}"
 
 
-def test_each_section_page_links_its_notebook(site: Site):  # noqa: F811
+def test_each_section_page_links_its_notebook(site: Site):
     for path in NOTEBOOKS:
         page = site.page(f"sections/{path.stem}")
         assert f'href="../../notebooks/{path.stem}/"' in page, path.stem
