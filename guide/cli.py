@@ -345,13 +345,13 @@ def worker(argv: list[str]) -> int:
     parser.add_argument(
         "--loglevel", default="INFO", help="the workers' log level: DEBUG, INFO... (default INFO)"
     )
-    parser.parse_args(argv)  # --help and mistakes stop here, before anything starts
+    args = parser.parse_args(argv)  # --help and mistakes stop here, before anything starts
     try:
-        from guide.live.celery import main as start_workers
+        from guide.live.celery import start_workers
     except ImportError as error:
         print(f"python -m guide worker: cannot start: {error}", file=sys.stderr)
         return 1
-    return start_workers(argv)
+    return start_workers(args)
 
 
 def exercises(command: str, argv: list[str]) -> int:

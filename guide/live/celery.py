@@ -240,19 +240,8 @@ def celery_stack(
         yield stack
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m guide worker",
-        description=__doc__.split("\n\n")[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument(
-        "--concurrency", type=int, default=1, help="pool processes per worker (default 1)"
-    )
-    parser.add_argument("--no-beat", action="store_true", help="do not start celery beat")
-    parser.add_argument("--loglevel", default="INFO")
-    args = parser.parse_args(argv)
+def start_workers(args: argparse.Namespace) -> int:
+    """`python -m guide worker`, its options parsed by guide.cli (declared there, once)."""
 
     from demo_app.config import VAR_DIR, get_settings
 
@@ -317,4 +306,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from guide.cli import main
+
+    sys.exit(main(["worker", *sys.argv[1:]]))
