@@ -3,6 +3,8 @@ long, to confirmed addresses only; each letter's own link unsubscribes its reade
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, status
 from fastapi.responses import HTMLResponse
 from sqlmodel import col, select
@@ -61,16 +63,24 @@ DONE = """<!doctype html><title>Unsubscribed</title>
 <p>You are unsubscribed: no more newsletters to this address.</p>"""
 
 
-@router.get("/newsletter/unsubscribe", response_class=HTMLResponse, responses={400: BAD_LINK})
-async def confirm_unsubscribe(token: LinkToken, session: SessionDep) -> str:
+# The page is HTML; a refusal is JSON like every other error (a route's response_class would
+# document its 400 as HTML too).
+PAGE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A page for the reader", "content": {"text/html": {}}},
+    400: BAD_LINK,
+}
+
+
+@router.get("/newsletter/unsubscribe", response_model=None, responses=PAGE)
+async def confirm_unsubscribe(token: LinkToken, session: SessionDep) -> HTMLResponse:
     await account_of_link(session, token, "unsubscribe")
-    return CONFIRM
+    return HTMLResponse(CONFIRM)
 
 
-@router.post("/newsletter/unsubscribe", response_class=HTMLResponse, responses={400: BAD_LINK})
-async def unsubscribe(token: LinkToken, session: SessionDep) -> str:
+@router.post("/newsletter/unsubscribe", response_model=None, responses=PAGE)
+async def unsubscribe(token: LinkToken, session: SessionDep) -> HTMLResponse:
     """No login: the signed link is the reader's proof that the letter reached them."""
     user = await account_of_link(session, token, "unsubscribe")
     user.is_subscribed = False
     await session.commit()
-    return DONE
+    return HTMLResponse(DONE)

@@ -20,10 +20,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("email_verified_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
-        )
+    # A plain ADD COLUMN: both databases have it (no batch copy of the table on SQLite).
+    op.add_column(
+        "users", sa.Column("email_verified_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+    )
     op.execute("UPDATE users SET email_verified_at = created_at")
 
 
