@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import jwt
+from jinja2 import meta
 from sqlalchemy import update
 
 from demo_app import db
+from demo_app.lesson.email import templates
 from demo_app.models import Item, User, utcnow
 from demo_app.platform.security import ALGORITHM, create_link_token
 from guide.live import PASSWORD
@@ -95,6 +97,19 @@ async def test_no_subject_carries_the_name_chosen_at_sign_up(client, mail):
         "Release notes",
     ]
     assert name not in received[0].text + received[0].html
+
+
+# What a subject may show: a notification's type, a badge's name, the admin's subject.
+SERVER_CHOSEN = {"notification_type", "title", "subject"}
+
+
+def test_no_subject_template_shows_text_an_account_chose():
+    subjects = templates.list_templates(filter_func=lambda name: name.endswith(".subject.txt"))
+    assert len(subjects) == 4
+    for name in subjects:
+        source = templates.loader.get_source(templates, name)[0]  # type: ignore[union-attr]
+        used = meta.find_undeclared_variables(templates.parse(source))
+        assert used <= SERVER_CHOSEN, (name, used)
 
 
 async def test_the_newsletter_skips_unconfirmed_addresses(client, mail):
