@@ -71,13 +71,9 @@ async def test_a_long_path_is_logged_and_kept_shortened(client, caplog):
 
 
 async def test_task_prints_quote_the_title_and_mask_the_address(app, capsys):
-    # Titles are refused with a newline now (test_edges_input.py): such a title cannot go
-    # in a Subject header, so the send fails, which is why the edge refuses it. Its line is
-    # printed first, and on one line.
-    with pytest.raises(ValueError, match="linefeed"):
-        await tasks.send_item_notification(
-            "ann@example.com", "ann", f"t\n{FORGED}", "updated", 1, 1
-        )
+    # The edge refuses a title with a newline (test_edges_input.py); a task handed one
+    # anyway prints it quoted, on one line (the title is in the email's body only).
+    await tasks.send_item_notification("ann@example.com", "ann", f"t\n{FORGED}", "updated", 1, 1)
     out = capsys.readouterr().out
     assert f"Item 't\\n{FORGED}' updated: notifying a***@example.com" in out
     assert not any(line.startswith(FORGED) for line in out.splitlines())
