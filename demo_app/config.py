@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     # this repository, can sign one. ENVIRONMENT=production requires it, of 32 bytes or more.
     secret_key: str = ""
     access_token_expire_minutes: int = 60
+    # Links in emails (confirm an address, unsubscribe) start with PUBLIC_URL: where a mail
+    # reader reaches this app. A sign-up's confirmation link works VERIFY_LINK_HOURS; after
+    # that an address its account never confirmed is free for a new sign-up.
+    public_url: str = "http://127.0.0.1:8000"
+    verify_link_hours: float = Field(default=24.0, gt=0)
 
     # Email: with no SMTP_HOST the messages are printed to the console instead.
     smtp_host: str | None = None

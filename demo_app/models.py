@@ -70,6 +70,9 @@ class User(SQLModel, table=True):
     is_admin: bool = False
     is_subscribed: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    # Set when the address's owner follows the confirmation link: until then the address
+    # gets no newsletter, and after VERIFY_LINK_HOURS a new sign-up may take it.
+    email_verified_at: datetime | None = None
 
 
 # "Alice" and "alice" are one account: the name is shown as written, unique in lower case.

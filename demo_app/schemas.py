@@ -68,6 +68,8 @@ Password = Annotated[str, Field(min_length=8, max_length=128)]
 HexId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 RequestId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 TaskName = Annotated[str, Query(max_length=100, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+# A signed link's token (a JWT: base64url parts joined by dots).
+LinkToken = Annotated[str, Query(min_length=1, max_length=2000, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
 class UserCreate(BaseModel):
@@ -90,6 +92,7 @@ class UserPublic(BaseModel):
     is_admin: bool
     is_subscribed: bool
     created_at: datetime
+    email_verified_at: datetime | None
 
 
 class LoginForm(BaseModel):

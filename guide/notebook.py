@@ -195,6 +195,12 @@ class Demo:
         payload = new_user(username, subscribe=subscribe)
         return self.call("POST", f"{API}/auth/register", json=payload, **kwargs)
 
+    def confirm(self, username: str) -> httpx.Response:
+        """Follow the link in USERNAME@example.com's welcome email, as its reader would: the
+        address is confirmed (the newsletter goes to confirmed addresses only)."""
+        self._alive()
+        return self.harness.confirm(username, request_id=f"{HARNESS}-confirm-{next(self._calls)}")
+
     def login(self, username: str, **kwargs: Any) -> dict[str, str]:
         """Headers that carry `username`'s token (the login is the harness's, not shown)."""
         self._alive()

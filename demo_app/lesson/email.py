@@ -28,7 +28,9 @@ templates = Environment(
 )
 
 
-def build_message(to: str, template: str, context: dict, key: str) -> EmailMessage:
+def build_message(
+    to: str, template: str, context: dict, key: str, headers: dict[str, str] | None = None
+) -> EmailMessage:
     """`template` names three files: NAME.subject.txt, NAME.txt and NAME.html."""
     message = EmailMessage()
     message["From"] = get_settings().mail_from
@@ -37,6 +39,8 @@ def build_message(to: str, template: str, context: dict, key: str) -> EmailMessa
     # A Message-ID derived from the key lets a receiving system drop a duplicate too.
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     message["Message-ID"] = make_msgid(idstring=digest, domain="guide.example")
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(templates.get_template(f"{template}.txt").render(context))
     message.add_alternative(templates.get_template(f"{template}.html").render(context), "html")
     return message
@@ -70,7 +74,9 @@ async def _send(message: EmailMessage, settings, use_tls, start_tls) -> None:
 
 
 # --8<-- [start:send_email]
-async def send_email(to: str, template: str, context: dict, key: str) -> bool:
+async def send_email(
+    to: str, template: str, context: dict, key: str, headers: dict[str, str] | None = None
+) -> bool:
     """Send one templated email unless `key` was sent (or is being sent by another run).
     True if this call sent it.
 
@@ -78,7 +84,7 @@ async def send_email(to: str, template: str, context: dict, key: str) -> bool:
     and a retry sends what a failed attempt did not. A duplicate needs the process to die
     between the mail server's OK and the commit that follows it.
     """
-    message = build_message(to, template, context, key)
+    message = build_message(to, template, context, key, headers)
     if not await claim_delivery(key, to, message["Subject"]):
         log.info("email %s already sent or being sent by another run, skipping", key)
         return False
@@ -93,3 +99,8 @@ async def send_email(to: str, template: str, context: dict, key: str) -> bool:
 
 
 # --8<-- [end:send_email]
+
+
+def app_link(path: str, token: str) -> str:
+    """A link to this app (PUBLIC_URL) for a mail reader to follow: `path` under /api/v1."""
+    return f"{get_settings().public_url.rstrip('/')}/api/v1{path}?token={token}"

@@ -17,7 +17,8 @@ from sqlmodel import func, or_, select
 
 from demo_app.deps import SessionDep, Tasks
 from demo_app.lesson.tasks import log_user_action, send_welcome_email
-from demo_app.models import User
+from demo_app.lesson.users import BAD_LINK, account_of_link, release_stale_signup
+from demo_app.models import User, utcnow
 from demo_app.platform.limits import RATE_LIMITED, limit_logins, limit_registrations
 from demo_app.platform.quotas import check_email_quota
 from demo_app.platform.security import (
@@ -26,7 +27,7 @@ from demo_app.platform.security import (
     refuse_cross_site,
     verify_password,
 )
-from demo_app.schemas import LoginForm, Token, UserCreate, UserPublic
+from demo_app.schemas import LinkToken, LoginForm, Token, UserCreate, UserPublic
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -36,8 +37,10 @@ async def signup_is_free(data: UserCreate, session: SessionDep) -> AsyncIterator
     email counts against it), and 409 if a concurrent sign-up takes it before the commit.
 
     Registration necessarily tells whether a name or address is taken (a sign-up form must
-    say why it refused): the rate limit per client is what bounds that enumeration.
+    say why it refused): the rate limit per client is what bounds that enumeration. An
+    address whose account never confirmed it in VERIFY_LINK_HOURS is not taken: it is freed.
     """
+    await release_stale_signup(session, data.email)
     taken = await session.exec(
         select(User).where(
             or_(func.lower(User.username) == data.username.lower(), User.email == data.email)
@@ -81,6 +84,21 @@ async def register(data: UserCreate, session: SessionDep, tasks: Tasks) -> User:
 
 
 # --8<-- [end:register]
+
+
+@router.get(
+    "/verify",
+    response_model=UserPublic,
+    responses={400: BAD_LINK, 409: {"description": "The address is already confirmed"}},
+)
+async def verify_email(token: LinkToken, session: SessionDep) -> User:
+    """Follow the welcome email's link: the address is confirmed. Each link works once."""
+    user = await account_of_link(session, token, "verify")
+    if user.email_verified_at is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "This address is already confirmed")
+    user.email_verified_at = utcnow()
+    await session.commit()
+    return user
 
 
 @router.post(

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from demo_app import db
 from demo_app.config import get_settings
-from demo_app.lesson.email import send_email
+from demo_app.lesson.email import app_link, send_email
 from demo_app.models import (
     Achievement,
     AuditLog,
@@ -29,6 +29,7 @@ from demo_app.models import (
 )
 from demo_app.platform.context import current_request_id, current_run_id
 from demo_app.platform.logs import mask_email
+from demo_app.platform.security import create_link_token
 from demo_app.runs.queue import NoRetry, task
 
 log = logging.getLogger("demo_app.tasks")
@@ -44,12 +45,33 @@ class BatchIncomplete(Exception):
 # --8<-- [start:send_welcome_email]
 @task
 async def send_welcome_email(email: str, username: str) -> bool:
-    """Welcome a newly registered user. Sent once per username, however often it runs."""
+    """Welcome a newly registered user, with the link that confirms their address. Sent once
+    per username, however often it runs.
+
+    The address may be a stranger's: the email says nothing the sign-up chose (no username).
+    """
     print(f"📧 [TASK] Sending welcome email to {mask_email(email)}", flush=True)
-    return await send_email(email, "welcome", {"username": username}, key=f"welcome:{username}")
+    context = {"verify_url": verify_link(email, username), "hours": verify_link_hours()}
+    return await send_email(email, "welcome", context, key=f"welcome:{username}")
 
 
 # --8<-- [end:send_welcome_email]
+
+
+def verify_link_hours() -> str:
+    return f"{get_settings().verify_link_hours:g}"
+
+
+def verify_link(email: str, username: str) -> str:
+    """The link that confirms `email` for `username`'s account, for VERIFY_LINK_HOURS."""
+    lifetime = timedelta(hours=get_settings().verify_link_hours)
+    token = create_link_token("verify", email, username=username, lifetime=lifetime)
+    return app_link("/auth/verify", token)
+
+
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """One-click unsubscribe (RFC 8058): mail clients show a button that POSTs to `url`."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 @task
@@ -88,10 +110,13 @@ async def send_batch_email(
     the retry skips the recipients already sent to (their keys are recorded).
     """
     counts = {"sent": 0, "already_sent": 0, "failed": 0}
-    context = {"subject": subject, "body": body}
     for recipient in recipient_list:
+        # Each recipient's own link: it unsubscribes them, without logging in.
+        url = app_link("/newsletter/unsubscribe", create_link_token("unsubscribe", recipient))
+        context = {"subject": subject, "body": body, "unsubscribe_url": url}
+        key, headers = f"{batch_id}:{recipient}", unsubscribe_headers(url)
         try:
-            sent = await send_email(recipient, "newsletter", context, key=f"{batch_id}:{recipient}")
+            sent = await send_email(recipient, "newsletter", context, key=key, headers=headers)
         except Exception as exc:  # one bad recipient or a dropped connection: go on
             counts["failed"] += 1
             log.warning("batch %s: %s failed: %s", batch_id, recipient, exc)

@@ -1,16 +1,27 @@
-"""The lesson ring: the current user, their password and their newsletter subscription."""
+"""The lesson ring: the current user, their password and newsletter subscription, and the
+accounts that emailed links (confirm an address, unsubscribe) name."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from datetime import timedelta
 
+import anyio
+import jwt
+from fastapi import APIRouter, HTTPException, status
+from sqlalchemy import delete
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from demo_app.config import get_settings
 from demo_app.deps import CurrentUser, SessionDep
-from demo_app.models import User
-from demo_app.platform.responses import UNAUTHORIZED
-from demo_app.platform.security import hash_password, verify_password
+from demo_app.models import Achievement, EmailDelivery, Item, Upload, User, id_of, utcnow
+from demo_app.platform.responses import UNAUTHORIZED, error
+from demo_app.platform.security import hash_password, read_link_token, verify_password
 from demo_app.schemas import PasswordChange, Subscription, UserPublic
 
 router = APIRouter(prefix="/users", tags=["users"], responses=UNAUTHORIZED)
+
+BAD_LINK = error("The link is forged, altered, expired, or names no account")
 
 
 @router.get("/me", response_model=UserPublic)
@@ -40,3 +51,49 @@ async def change_password(change: PasswordChange, user: CurrentUser, session: Se
     user.hashed_password = await hash_password(change.new_password)
     session.add(user)
     await session.commit()
+
+
+async def account_of_link(session: AsyncSession, token: str, purpose: str) -> User:
+    """The account a signed link for `purpose` names, or 400 saying why not."""
+    try:
+        email, username = read_link_token(token, purpose)
+    except jwt.ExpiredSignatureError:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "This link has expired") from None
+    except jwt.InvalidTokenError:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "This link is not valid") from None
+    query = select(User).where(User.email == email)
+    if username is not None:
+        query = query.where(func.lower(User.username) == username.lower())
+    user = (await session.exec(query)).first()
+    if user is None:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "This link names no account")
+    return user
+
+
+async def release_stale_signup(session: AsyncSession, email: str) -> None:
+    """Free an address held by an account that never confirmed it within VERIFY_LINK_HOURS:
+    that account goes, with its rows and files. Admins are never removed this way."""
+    cutoff = utcnow() - timedelta(hours=get_settings().verify_link_hours)
+    stale = (
+        await session.exec(
+            select(User).where(
+                User.email == email,
+                col(User.email_verified_at).is_(None),
+                col(User.created_at) < cutoff,
+                col(User.is_admin).is_(False),
+            )
+        )
+    ).first()
+    if stale is None:
+        return
+    user_id, welcome = id_of(stale), f"welcome:{stale.username}"
+    uploads = (await session.exec(select(Upload.id).where(Upload.owner_id == user_id))).all()
+    await session.exec(delete(Achievement).where(col(Achievement.user_id) == user_id))
+    await session.exec(delete(Item).where(col(Item.owner_id) == user_id))
+    await session.exec(delete(Upload).where(col(Upload.owner_id) == user_id))
+    await session.exec(delete(EmailDelivery).where(col(EmailDelivery.idempotency_key) == welcome))
+    await session.delete(stale)
+    await session.commit()
+    folder = anyio.Path(get_settings().upload_dir)
+    for upload_id in uploads:
+        await (folder / upload_id).unlink(missing_ok=True)

@@ -149,3 +149,35 @@ def refuse_cross_site(request: Request) -> None:
 
 
 # --8<-- [end:refuse_cross_site]
+
+
+# Links in emails carry a signed token of their own: what the link is for (`purpose`), the
+# address it was sent to, and for a confirmation link the account and an expiry. No access
+# token is one (they have no `purpose`), and no link token is an access token (no `acct`).
+LINK_CLAIMS = ["purpose", "email", "iat"]
+
+
+def create_link_token(
+    purpose: str, email: str, *, username: str | None = None, lifetime: timedelta | None = None
+) -> str:
+    now = datetime.now(UTC)
+    payload: dict[str, object] = {"purpose": purpose, "email": email, "iat": now}
+    if username is not None:
+        payload["sub"] = username
+    if lifetime is not None:
+        payload["exp"] = now + lifetime
+    return jwt.encode(payload, get_settings().secret_key, algorithm=ALGORITHM)
+
+
+def read_link_token(token: str, purpose: str) -> tuple[str, str | None]:
+    """The address (and account name, if any) of a valid token for `purpose`; raises
+    jwt.ExpiredSignatureError past its expiry, jwt.InvalidTokenError for anything else."""
+    payload = jwt.decode(
+        token, get_settings().secret_key, algorithms=[ALGORITHM], options={"require": LINK_CLAIMS}
+    )
+    email, username = payload["email"], payload.get("sub")
+    if payload["purpose"] != purpose or not isinstance(email, str):
+        raise jwt.InvalidTokenError(f"not a {purpose} link")
+    if username is not None and not isinstance(username, str):
+        raise jwt.InvalidTokenError("malformed sub claim")
+    return email, username

@@ -173,6 +173,19 @@ class DemoClient:
         payload = new_user(username, subscribe=subscribe)
         return self.call("POST", f"{API}/auth/register", json=payload, **kwargs)
 
+    def confirm(self, username: str, **kwargs: Any) -> httpx.Response:
+        """Follow the link in USERNAME@example.com's welcome email (wait for its tasks first),
+        as its reader would: the address is confirmed, and the newsletter goes to it."""
+        address = f"{username}@example.com"
+        deadline = time.monotonic() + 10
+        while not (welcomes := [m for m in self.stack.mail.to(address) if "Welcome" in m.subject]):
+            assert time.monotonic() < deadline, f"no welcome email to {address} in 10 s"
+            time.sleep(0.05)
+        welcome = welcomes[-1]
+        link = re.search(rf"{API}/auth/verify\?token=[\w.-]+", welcome.text)
+        assert link, f"no confirmation link in the welcome email to {address}"
+        return self.call("GET", link.group(), **kwargs)
+
     def login(self, username: str, **kwargs: Any) -> httpx.Response:
         """Log in; later calls with `user=username` carry the token."""
         response = self.call("POST", f"{API}/auth/login", data=login_form(username), **kwargs)

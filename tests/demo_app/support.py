@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import select
 
 from demo_app import db
@@ -37,3 +39,23 @@ async def admin_headers(client, username: str = "admin") -> dict[str, str]:
 async def rows(model, *where):
     async with db.session() as session:
         return list((await session.exec(select(model).where(*where))).all())
+
+
+def link_in(message, path: str) -> str:
+    """The app-relative URL (path and query) of the link to `path` in an email's text."""
+    found = re.search(rf"https?://[^/\s]+(/api/v1{re.escape(path)}\?token=[\w.-]+)", message.text)
+    assert found, f"no {path} link in: {message.text}"
+    return found.group(1)
+
+
+async def confirm(client, mail, username: str) -> None:
+    """Follow the link in USERNAME@example.com's welcome email, as its reader would."""
+    [welcome] = [m for m in mail.to(f"{username}@example.com") if m.subject.startswith("Welcome")]
+    response = await client.get(link_in(welcome, "/auth/verify"))
+    assert response.status_code == 200, response.text
+
+
+async def reader(client, mail, username: str) -> None:
+    """A subscriber whose address is confirmed: one the newsletter goes to."""
+    await register(client, username, subscribe=True)
+    await confirm(client, mail, username)

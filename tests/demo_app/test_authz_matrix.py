@@ -22,7 +22,7 @@ from sqlalchemy import delete, update
 from demo_app import db
 from demo_app.main import create_app
 from demo_app.models import TaskRun, User
-from demo_app.platform.security import ALGORITHM, account_stamp
+from demo_app.platform.security import ALGORITHM, account_stamp, create_link_token
 from guide.live import PASSWORD
 from tests.demo_app.support import admin_headers, login, register, rows, user_headers
 
@@ -83,6 +83,25 @@ async def _register(w: World) -> Request:
     return "POST", "/api/v1/auth/register", {"json": payload}
 
 
+async def _verify(w: World) -> Request:
+    """A fresh sign-up's confirmation link: each works once."""
+    n = next(w.serial)
+    name = f"verify{n}"
+    token = create_link_token("verify", f"{name}@example.com", username=name)
+    payload = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+    registered = await w.client.post("/api/v1/auth/register", json=payload)
+    assert registered.status_code == 201, registered.text
+    return "GET", "/api/v1/auth/verify", {"params": {"token": token}}
+
+
+def _unsubscribe(method: str) -> Build:
+    async def build(w: World) -> Request:
+        token = create_link_token("unsubscribe", "owner@example.com")
+        return method, "/api/v1/newsletter/unsubscribe", {"params": {"token": token}}
+
+    return build
+
+
 async def _login(w: World) -> Request:
     return "POST", "/api/v1/auth/login", {"data": {"username": "owner", "password": PASSWORD}}
 
@@ -108,6 +127,10 @@ FILE = {"files": {"file": ("notes.txt", b"one two\nthree", "text/plain")}}
 MATRIX: dict[tuple[str, str], tuple[Build, dict[str, int]]] = {
     ("POST", "/api/v1/auth/register"): (_register, public(201)),
     ("POST", "/api/v1/auth/login"): (_login, public(200)),
+    # signed links: the token in the URL is the proof, a bearer token is not looked at
+    ("GET", "/api/v1/auth/verify"): (_verify, public(200)),
+    ("GET", "/api/v1/newsletter/unsubscribe"): (_unsubscribe("GET"), public(200)),
+    ("POST", "/api/v1/newsletter/unsubscribe"): (_unsubscribe("POST"), public(200)),
     ("GET", "/api/v1/users/me"): (fixed("GET", "/api/v1/users/me"), any_user(200)),
     ("PUT", "/api/v1/users/me/newsletter"): (
         fixed("PUT", "/api/v1/users/me/newsletter", json={"subscribed": False}),

@@ -32,7 +32,7 @@ async def test_ten_concurrent_puts_bump_the_version_ten_times(client, mail):
     assert [r.status_code for r in responses] == [200] * 10
     [stored] = await rows(Item)
     assert stored.version == 11
-    updated = [m for m in mail.messages if m.subject == "Item updated: t"]
+    updated = [m for m in mail.messages if m.subject == "Your item was updated"]
     assert len(updated) == 10  # one per version: none skipped as a duplicate
 
 
@@ -106,7 +106,7 @@ def test_on_a_real_server_concurrent_puts_each_get_their_own_version():
 
         assert asyncio.run(crowd()) == [200] * 10
         stack.mail.wait_for(1 + 1 + 10, timeout=20)  # welcome, created, ten updates
-        updated = [m for m in stack.mail.messages if m.subject == "Item updated: t"]
+        updated = [m for m in stack.mail.messages if m.subject == "Your item was updated"]
         print(f"{len(updated)} 'updated' emails for 10 concurrent PUTs")
         assert len(updated) == 10
 
@@ -121,8 +121,8 @@ async def test_concurrent_completions_announce_one_completion(client, mail):
     )
     assert [r.status_code for r in responses] == [200] * 5
     subjects = [m.subject for m in mail.messages]
-    assert subjects.count("Item completed: t") == 1
-    assert subjects.count("Item updated: t") == 4
+    assert subjects.count("Your item was completed") == 1
+    assert subjects.count("Your item was updated") == 4
     assert subjects.count("Achievement unlocked: First step") == 1
 
 
@@ -132,7 +132,7 @@ async def test_concurrent_deletes_delete_once(client, mail):
     url = f"/api/v1/items/{item['id']}"
     responses = await asyncio.gather(*(client.delete(url, headers=headers) for _ in range(5)))
     assert sorted(r.status_code for r in responses) == [204, 404, 404, 404, 404]
-    assert [m.subject for m in mail.messages].count("Item deleted: t") == 1
+    assert [m.subject for m in mail.messages].count("Your item was deleted") == 1
 
 
 async def test_a_host_the_app_does_not_answer_to_is_400(client):

@@ -11,7 +11,7 @@ import pytest
 
 from demo_app.models import AuditLog, Item, Newsletter, TaskRun
 from demo_app.schemas import multi_line, single_line
-from tests.demo_app.support import admin_headers, rows, user_headers
+from tests.demo_app.support import admin_headers, reader, rows, user_headers
 
 HUGE = [10**30, 2**63, 2**31]
 
@@ -65,7 +65,7 @@ async def test_a_newsletter_subject_with_a_control_character_is_422(client, mail
 
 async def test_a_multi_line_body_keeps_newlines_and_tabs_but_not_nul(client, mail):
     headers = await admin_headers(client)
-    await user_headers(client, "reader", subscribe=True)
+    await reader(client, mail, "reader")
     url = "/api/v1/send-newsletter"
     bad = {"subject": "News", "body": "line\x00two"}
     assert (await client.post(url, json=bad, headers=headers)).status_code == 422

@@ -73,13 +73,9 @@ async def test_a_long_path_is_logged_and_kept_shortened(client, caplog):
 
 
 async def test_task_prints_quote_the_title_and_mask_the_address(app, capsys):
-    # Titles are refused with a newline now (test_edges_input.py): such a title cannot go
-    # in a Subject header, so the send fails, which is why the edge refuses it. Its line is
-    # printed first, and on one line.
-    with pytest.raises(ValueError, match="linefeed"):
-        await tasks.send_item_notification(
-            "ann@example.com", "ann", f"t\n{FORGED}", "updated", 1, 1
-        )
+    # The edge refuses a title with a newline (test_edges_input.py); a task handed one
+    # anyway prints it quoted, on one line (the title is in the email's body only).
+    await tasks.send_item_notification("ann@example.com", "ann", f"t\n{FORGED}", "updated", 1, 1)
     out = capsys.readouterr().out
     assert f"Item 't\\n{FORGED}' updated: notifying a***@example.com" in out
     assert not any(line.startswith(FORGED) for line in out.splitlines())
@@ -107,7 +103,7 @@ def test_on_a_real_server_a_newline_in_the_path_forges_no_log_line():
 async def test_with_no_mail_server_the_console_shows_a_masked_address(env, monkeypatch, capsys):
     monkeypatch.setenv("SMTP_HOST", "")
     get_settings.cache_clear()
-    context = {"username": "alice"}
+    context = {"verify_url": "http://127.0.0.1:8000/api/v1/auth/verify?token=t", "hours": 24}
     await deliver(build_message("alice.smith@example.com", "welcome", context, key="k"))
     printed = capsys.readouterr().out
     assert "a***@example.com" in printed and "alice.smith@" not in printed

@@ -12,8 +12,9 @@ async def test_create_notifies_the_owner_and_audits(client, mail):
     headers = await user_headers(client, "john")
     item = await create(client, headers, description="all ten sections")
     assert item["description"] == "all ten sections"
-    [notice] = [m for m in mail.messages if m.subject.startswith("Item")]
-    assert notice.subject == "Item created: Write the guide"
+    [notice] = [m for m in mail.messages if m.subject.startswith("Your item")]
+    assert notice.subject == "Your item was created"  # the title is in the body, not here
+    assert 'Your item "Write the guide" was created.' in notice.text
     assert notice.rcpt_tos == ("john@example.com",)
     [audit] = await rows(AuditLog, AuditLog.action == "CREATE_ITEM")
     assert audit.details == f"item_id: {item['id']}"
@@ -42,7 +43,7 @@ async def test_put_updates_every_field_it_is_given(client, mail):
     assert changed.status_code == 200
     assert (changed.json()["title"], changed.json()["description"]) == ("Ship it", None)
     assert changed.json()["is_completed"] is False
-    assert "Item updated: Ship it" in [m.subject for m in mail.messages]
+    assert any('"Ship it" was updated' in m.text for m in mail.messages)
     assert (await client.put(url, json={"title": ""}, headers=headers)).status_code == 422
 
 
@@ -57,7 +58,7 @@ async def test_completion_awards_the_first_badge_once(client, mail):
     assert badge.code == "first-completion"
     subjects = [m.subject for m in mail.messages]
     assert subjects.count("Achievement unlocked: First step") == 1
-    assert subjects.count("Item completed: Write the guide") == 2  # two transitions
+    assert subjects.count("Your item was completed") == 2  # two transitions
 
 
 async def test_five_completions_award_high_five(client):
@@ -80,7 +81,7 @@ async def test_delete_is_soft_then_404(client, mail):
     assert (await client.delete(url, headers=headers)).status_code == 404
     [stored] = await rows(Item)
     assert stored.deleted_at is not None
-    assert "Item deleted: Write the guide" in [m.subject for m in mail.messages]
+    assert "Your item was deleted" in [m.subject for m in mail.messages]
     assert len(await rows(AuditLog, AuditLog.action == "DELETE_ITEM")) == 1
 
 

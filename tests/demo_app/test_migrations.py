@@ -10,7 +10,8 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import inspect
+from alembic import command
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
@@ -72,10 +73,16 @@ def test_two_processes_migrating_at_once_both_end_at_head(env):
     )
 
 
+def baseline_without_revision(connection) -> None:
+    """The schema `create_all` made before migrations (the baseline's), with no revision."""
+    command.upgrade(migrate.config(connection), migrate.BASELINE)
+    connection.execute(text("DROP TABLE alembic_version"))
+
+
 @pytest.mark.filterwarnings(SQLITE_EXPRESSION_INDEX, SQLITE_REFLECTION)
 async def test_a_database_made_by_create_all_before_migrations_is_taken_over(engine):
     async with engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)
+        await connection.run_sync(baseline_without_revision)
     assert await migrate.current(engine) is None
     assert await migrate.upgrade(engine) == (None, migrate.head())
     assert await migrate.differences(engine) == []

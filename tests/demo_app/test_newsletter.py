@@ -4,7 +4,7 @@ import anyio
 import pytest
 
 from demo_app.models import User
-from tests.demo_app.support import admin_headers, register, rows, user_headers
+from tests.demo_app.support import admin_headers, reader, register, rows, user_headers
 
 LETTER = {"subject": "Release notes", "body": "Background tasks, measured."}
 
@@ -17,7 +17,9 @@ async def test_non_admin_gets_403_and_nothing_is_sent(client, mail):
     assert len(mail.messages) == sent
 
 
-async def test_newsletter_reaches_every_subscriber_and_no_one_else(client, mail, monkeypatch):
+async def test_newsletter_reaches_every_confirmed_subscriber_and_no_one_else(
+    client, mail, monkeypatch
+):
     monkeypatch.setenv("NEWSLETTER_BATCH_SIZE", "2")
     from demo_app.config import get_settings
 
@@ -25,8 +27,9 @@ async def test_newsletter_reaches_every_subscriber_and_no_one_else(client, mail,
     admin = await admin_headers(client)
     subscribers = [f"reader{n}" for n in range(5)]
     for name in subscribers:
-        await register(client, name, subscribe=True)
+        await reader(client, mail, name)
     await register(client, "quiet", subscribe=False)
+    await register(client, "unconfirmed", subscribe=True)
     response = await client.post("/api/v1/send-newsletter", json=LETTER, headers=admin)
     assert response.status_code == 202
     assert response.json()["recipients"] == 5 and response.json()["batches"] == 3
@@ -38,7 +41,7 @@ async def test_newsletter_reaches_every_subscriber_and_no_one_else(client, mail,
 async def test_one_refused_recipient_does_not_stop_the_batch(client, mail):
     admin = await admin_headers(client)
     for name in ("ann", "bob", "cid"):
-        await register(client, name, subscribe=True)
+        await reader(client, mail, name)
     mail.reject.add("bob@example.com")
     response = await client.post("/api/v1/send-newsletter", json=LETTER, headers=admin)
     assert response.status_code == 202

@@ -21,7 +21,7 @@ from demo_app.models import AuditLog, Item, TaskRun, Upload, User
 from guide.live import FAST_HASHING, PASSWORD, demo_stack
 from tests.demo_app.support import (
     admin_headers,
-    register,
+    reader,
     rows,
     user_headers,
 )
@@ -129,7 +129,7 @@ async def test_runs_another_process_recorded_count_too(client, mail, quota):
 
 async def test_the_newsletter_is_not_counted_against_a_subscriber(client, mail, quota):
     quota(quota_emails_per_hour=1)
-    await register(client, "reader", subscribe=True)  # the welcome email: 1 of 1
+    await reader(client, mail, "reader")  # the welcome email: 1 of 1
     admin = await admin_headers(client)
     letter = {"subject": "News", "body": "Hello"}
     response = await client.post("/api/v1/send-newsletter", json=letter, headers=admin)

@@ -92,8 +92,9 @@ async def test_smtp_down_for_50_notifications_then_up_delivers_each_once(
     assert len(waiting) == 50 and {r.status for r in waiting} == {"retrying"}
     mail.start()  # back up, same port
     await drain_retries()
-    notices = [m for m in mail.messages if m.subject.startswith("Item created")]
-    assert sorted(m.subject for m in notices) == sorted(f"Item created: i{n}" for n in range(50))
+    notices = [m for m in mail.messages if m.subject == "Your item was created"]
+    titles = [m.text.split('"')[1] for m in notices]  # Your item "i7" was created.
+    assert sorted(titles) == sorted(f"i{n}" for n in range(50))
     assert await drain_retries() == 0
     done = await rows(TaskRun, TaskRun.name == "send_item_notification")
     assert {r.status for r in done} == {"succeeded"} and {r.attempt for r in done} == {2}

@@ -115,7 +115,9 @@ async def test_without_smtp_host_emails_are_printed(app, monkeypatch, capsys, ma
     get_settings.cache_clear()
     await tasks.send_welcome_email("ann@example.com", "ann")
     out = capsys.readouterr().out
-    assert "📧 [EMAIL] to=a***@example.com subject='Welcome to the guide demo, ann!'" in out
+    subject = "Welcome to the guide demo: confirm your address"
+    assert f"📧 [EMAIL] to=a***@example.com subject={subject!r}" in out
+    assert "/api/v1/auth/verify?token=" in out  # the link is printed with the body
     assert mail.messages == []
 
 

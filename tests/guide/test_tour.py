@@ -149,7 +149,7 @@ def test_every_audit_line_is_shown_in_its_step(steps):
 def test_registration_welcome_email_arrives_after_the_response(steps):
     step = steps[1]
     assert "300 ms per email" in step
-    assert "📬 email to ada@example.com: 'Welcome to the guide demo, ada!'" in step
+    assert "📬 email to ada@example.com: 'Welcome to the guide demo: confirm your address'" in step
     response_ms = float(re.search(r"← 201 Created in (\d+) ms", step)[1])
     _, _, rows = timeline(step)
     sent = next(row for row in rows if row["label"] == "POST /auth/register → 201")
@@ -329,7 +329,7 @@ def test_the_recorded_run_is_retried_and_its_email_delivered_once(slow_tour):
     assert welcome.status == "succeeded" and welcome.attempt >= 2  # the first attempt failed
     assert runs["log_user_action"].attempt == 1  # the failure did not stop the next task
     delivered = [m for m in slow_tour["received"] if failure.demo_address in m.rcpt_tos]
-    assert [m.subject for m in delivered] == ["Welcome to the guide demo, zoe!"]
+    assert [m.subject for m in delivered] == ["Welcome to the guide demo: confirm your address"]
     shown = f"sent on attempt {welcome.attempt}."
     assert shown in slow_tour["steps"][5]
 

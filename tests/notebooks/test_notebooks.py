@@ -72,7 +72,7 @@ KEY_OUTPUTS = {
         r"send_welcome_email +succeeded +[23] .*\n.*\nwelcome emails to ann: 1$",
         r"send_welcome_email +dead +3 .*SMTPRecipientsRefused",
         r"retry -> 202 .*\n.*\n.*\n +send_welcome_email +succeeded .*"
-        r"'Welcome to the guide demo, bob!'",
+        r"'Welcome to the guide demo: confirm your address'",
         r"Not yet: ",
     ],
     "07-monitoring": [
