@@ -92,7 +92,9 @@ def read(argv: list[str]) -> int:
     try:
         parts = [
             Group(
-                render_section(section, plain=plain), Text(), footer(section, sections, parser.prog)
+                render_section(section, plain=plain, prog=parser.prog),
+                Text(),
+                footer(section, sections, parser.prog),
             )
             for section in chosen
         ]

@@ -3,14 +3,18 @@
 from guide.notebook import Demo, Example, quote, show
 quote(3, "Step by step")              # the guide's own words, from its single source
 with Demo() as demo:                  # the demo app + SMTP sink on free loopback ports
-    response = demo.register("ann")   # a real HTTP call, printed with its status and time
-    show(response)                    # once its tasks are over: a table and a timeline
+    r = httpx.post(f"{demo.url}/api/v1/auth/register", json={...})  # the reader's own call
+    show(r)                           # once its tasks are over: a table and a timeline
+    demo.wait_for_tasks(r)            # or only wait for them (read from the run records)
     demo.new_output()                 # what the reader's own requests logged since the last look
 with Example("tasks_run_in_order") as app:   # one of guide/examples/ on uvicorn
     app.call("POST", "/jobs/A"); app.new_output(wait_for="job A: notify done")
 
-Everything shown is the reader's: the harness's own requests (the admin it makes, the
-records it reads), the scheduler's lines and uvicorn's access lines are left out, and each
+The cells make their requests with plain httpx, as a reader would; the harness starts the
+stack, logs in (`demo.login`, `demo.admin`: headers to send) and waits for a request's
+tasks. Everything shown is the reader's: the harness's own requests (the admin it makes,
+the logins, the records it reads; their ids start with `harness`), the scheduler's lines
+and uvicorn's access lines are left out, and each
 event is shown once, as the app logged it. All of it runs on the live harness
 (`guide.live`): the same client, records and cursors as the tour and the tests.
 The exercises, shared with the terminal, are `guide.exercises`.
@@ -141,7 +145,6 @@ class Demo:
         self._emails = Cursor(self.mail.messages, 0)
         self._admin: dict[str, str] | None = None
         self._calls = itertools.count(1)
-        self.mine: set[str] = set()  # the server's ids of the reader's requests
         self.stopped = False
         self.quiet = quiet
         _current.append(self)
@@ -160,6 +163,11 @@ class Demo:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def url(self) -> str:
+        """Where the demo app listens: `http://127.0.0.1:PORT`."""
+        return self.stack.url
 
     @property
     def mail(self) -> MailSink:
@@ -183,11 +191,9 @@ class Demo:
             headers = dict(kwargs.pop("headers", None) or {})
             tag = headers.pop("X-Request-ID", None)
             kwargs["headers"] = headers
-            if tag and "request_id" not in kwargs:
-                kwargs["request_id"] = tag
+            kwargs.setdefault("request_id", tag or f"cell-{next(self._calls)}")
         response = self.harness.call(method, path, **kwargs)
         if not quiet:
-            self.mine.add(self.harness.request_id(response))
             print(f"{method} {path} -> {response.status_code} in {elapsed_ms(response):.0f} ms")
         return response
 
@@ -236,7 +242,8 @@ class Demo:
         return [parsed for line in lines if (parsed := app_line(line)) and self._is_mine(parsed[0])]
 
     def _is_mine(self, request_id: str) -> bool:
-        return request_id in self.mine
+        """The reader's request: any but the harness's own and the scheduler's (`-`)."""
+        return not request_id.startswith(HARNESS) and request_id != "-"
 
     def new_emails(self, count: int = 0, timeout: float = 10.0) -> list[ReceivedMail]:
         """Emails the SMTP sink received since the last look (waiting for `count` of them)."""

@@ -9,8 +9,12 @@ Bodies of admonitions and tabs are parsed the same way, so they nest. Everything
 to rich's own Markdown (headings, paragraphs, lists, tables, quotes); its tables fold
 their cells instead of cutting them.
 
+A link to another section's file (`[section 3](03-how-they-work.md#part)`) or a bare
+`03-how-they-work.md` becomes the command that opens it, `python -m guide 3`: the docs site
+keeps its links, a terminal has no file to follow.
+
 `search_results()` renders what guide.search found; `footer()` ends a section in the
-terminal: the next section, the section's notebook and its exercise (guide.sections).
+terminal: the next section, the section's notebook (in a checkout) and its exercise.
 """
 
 from __future__ import annotations
@@ -29,11 +33,17 @@ from rich.text import Text
 
 from guide import diagrams, search, sections
 from guide import markdown as md
+from guide.checkout import checkout_root
 from guide.sections import Section
 from guide.snippets import expand
 
 DIAGRAM_TITLE = "diagram (see the docs site for the picture)"
 CODE_THEME = "monokai"
+PROG = "python -m guide"
+
+SECTION_FILE = r"(?P<number>\d+)-[a-z0-9][a-z0-9-]*\.md(?:#[\w-]*)?"
+SECTION_LINK = re.compile(r"\[(?P<text>[^\]]+)\]\(" + SECTION_FILE + r"\)")
+SECTION_NAME = re.compile(r"`?(?<![\w./-])" + SECTION_FILE + r"(?![\w/-])`?")
 
 ADMONITION = re.compile(
     r'^(?P<marker>!!!|\?\?\?\+?)\s+(?P<kind>[\w-]+)(?:\s+[\w-]+)*(?:\s+"(?P<title>[^"]*)")?\s*$'
@@ -111,16 +121,26 @@ class Diagram:
             yield Text(line, no_wrap=True, overflow="crop")
 
 
-def render_section(section: Section, *, base: Path | None = None, plain: bool = False) -> Group:
-    return render(section.source(), base=base, plain=plain)
+def render_section(
+    section: Section, *, base: Path | None = None, plain: bool = False, prog: str = PROG
+) -> Group:
+    return render(section.source(), base=base, plain=plain, prog=prog)
 
 
-def render(markdown: str, *, base: Path | None = None, plain: bool = False) -> Group:
+def render(
+    markdown: str, *, base: Path | None = None, plain: bool = False, prog: str = PROG
+) -> Group:
     """`markdown` with its snippets resolved, as one renderable (`plain`: for no colours)."""
-    return _spaced(blocks(md.without_comments(expand(markdown, base)), plain=plain))
+    return _spaced(blocks(md.without_comments(expand(markdown, base)), plain=plain, prog=prog))
 
 
-def blocks(text: str, *, plain: bool = False) -> list[RenderableType]:
+def commands_for_sections(prose: str, prog: str = PROG) -> str:
+    """`prose` with each link to a section's file, or bare file name, made its command."""
+    prose = SECTION_LINK.sub(lambda link: f"{link['text']} (`{prog} {int(link['number'])}`)", prose)
+    return SECTION_NAME.sub(lambda name: f"`{prog} {int(name['number'])}`", prose)
+
+
+def blocks(text: str, *, plain: bool = False, prog: str = PROG) -> list[RenderableType]:
     """One renderable per block of `text`: fences, admonitions, tab groups, prose between."""
     lines = text.splitlines()
     out: list[RenderableType] = []
@@ -129,7 +149,8 @@ def blocks(text: str, *, plain: bool = False) -> list[RenderableType]:
     def flush() -> None:
         if any(line.strip() for line in prose):
             markdown = PlainMarkdown if plain else GuideMarkdown
-            out.append(markdown("\n".join(prose), code_theme=CODE_THEME, hyperlinks=not plain))
+            text = commands_for_sections("\n".join(prose), prog)
+            out.append(markdown(text, code_theme=CODE_THEME, hyperlinks=not plain))
         prose.clear()
 
     index = 0
@@ -142,14 +163,14 @@ def blocks(text: str, *, plain: bool = False) -> list[RenderableType]:
         elif admonition := ADMONITION.match(line):
             body, index = _indented(lines, index + 1)
             flush()
-            out.append(_admonition(admonition, _spaced(blocks(body, plain=plain))))
+            out.append(_admonition(admonition, _spaced(blocks(body, plain=plain, prog=prog))))
         elif TAB.match(line):
             tabs: list[tuple[str, Group]] = []
             while index < len(lines) and (tab := TAB.match(lines[index])):
                 if tabs and "!" in tab["flags"]:
                     break
                 body, index = _indented(lines, index + 1)
-                tabs.append((tab["title"], _spaced(blocks(body, plain=plain))))
+                tabs.append((tab["title"], _spaced(blocks(body, plain=plain, prog=prog))))
             flush()
             out.append(_tabbed(tabs))
         else:
@@ -242,8 +263,18 @@ def _tabbed(tabs: list[tuple[str, Group]]) -> Group:
     )
 
 
-def footer(section: Section, every: list[Section], prog: str = "python -m guide") -> Text:
-    """`Next: 4  Title (python -m guide 4)` and `Try it: notebooks/03-....ipynb, ...`."""
+def footer(
+    section: Section,
+    every: list[Section],
+    prog: str = PROG,
+    *,
+    root: Path | None = checkout_root(),  # noqa: B008 (where the package sits: fixed)
+) -> Text:
+    """`Next: 4  Title (python -m guide 4)` and `Try it: notebooks/03-....ipynb, ...`.
+
+    The notebook is offered in a checkout only (`root`, default guide.checkout's answer;
+    None for an installed wheel, which has no notebooks/).
+    """
     following = sections.after(section, every)
     text = Text()
     if following is None:
@@ -256,7 +287,7 @@ def footer(section: Section, every: list[Section], prog: str = "python -m guide"
         text.append(f"{prog} {following.number}", style="bold cyan")
         text.append(")")
     text.append("\nTry it: ", style="bold")
-    if notebook := sections.notebook(section):
+    if root is not None and (notebook := sections.notebook(section, root)):
         text.append(notebook, style="cyan")
         text.append(", ")
     text.append(f"{prog} exercise {section.number}", style="bold cyan")
@@ -289,7 +320,7 @@ def search_results(
     found: list[tuple[Section, list[search.Part]]],
     pattern: re.Pattern[str],
     *,
-    prog: str = "python -m guide",
+    prog: str = PROG,
     plain: bool = False,
 ) -> Group:
     """Each section's hits under its title and the command that opens it, by heading."""
@@ -308,15 +339,15 @@ def search_results(
                 body.append(Text(heading, style="bold"))
             for block in part.blocks:
                 body.append(
-                    Padding(Highlighted(_excerpt(block, plain), pattern, mark), (0, 0, 0, 2))
+                    Padding(Highlighted(_excerpt(block, plain, prog), pattern, mark), (0, 0, 0, 2))
                 )
         out.append(Group(title, Padding(_spaced(body), (0, 0, 0, 2))))
     return _spaced(out)
 
 
-def _excerpt(block: search.Block, plain: bool) -> RenderableType:
+def _excerpt(block: search.Block, plain: bool, prog: str = PROG) -> RenderableType:
     if not block.code:
-        return _spaced(blocks(block.text, plain=plain))
+        return _spaced(blocks(block.text, plain=plain, prog=prog))
     syntax = code_block(block.text, block.language or "text", plain=plain, padding=0)
     label = f"code{': ' + block.title if block.title else ''}"
     return Group(Text(label, style="dim"), syntax)

@@ -16,7 +16,6 @@ from pathlib import Path
 from guide import markdown
 
 CONTENT_DIR = Path(__file__).parent / "content"
-NOTEBOOKS_DIR = Path(__file__).parent.parent / "notebooks"
 FILENAME = re.compile(r"^(?P<number>\d+)-(?P<slug>[a-z0-9][a-z0-9-]*)\.md$")
 
 
@@ -61,7 +60,7 @@ def after(section: Section, sections: list[Section]) -> Section | None:
     return min(later, key=lambda other: other.number, default=None)
 
 
-def notebook(section: Section) -> str | None:
-    """`notebooks/NN-slug.ipynb`, the section's notebook, if the checkout has it."""
-    path = NOTEBOOKS_DIR / f"{section.path.stem}.ipynb"
-    return f"{NOTEBOOKS_DIR.name}/{path.name}" if path.is_file() else None
+def notebook(section: Section, root: Path) -> str | None:
+    """`notebooks/NN-slug.ipynb`, the section's notebook, if the checkout at `root` has it."""
+    name = f"notebooks/{section.path.stem}.ipynb"
+    return name if (root / name).is_file() else None

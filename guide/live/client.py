@@ -92,10 +92,13 @@ class RunRecords:
 class Sent:
     """Where the consoles stood when a request was sent."""
 
-    def __init__(self, server: LiveServer, outputs: Sequence[LiveServer]) -> None:
+    def __init__(
+        self, server: LiveServer, outputs: Sequence[LiveServer], *, from_start: bool = False
+    ) -> None:
+        """`from_start`: a request someone else sent; the consoles are read from their start."""
         self.server = server
         # id(process.lines) -> its length then
-        self.starts = {id(p.lines): len(p.lines) for p in [*outputs, server]}
+        self.starts = {} if from_start else {id(p.lines): len(p.lines) for p in [*outputs, server]}
 
     def caught_up(self, request_id: str, runs: list[Run], outputs: Sequence[LiveServer]) -> bool:
         """The app logged the request's line, and each run logged the end of its latest
@@ -217,8 +220,8 @@ class DemoClient:
         done = [run.finished or (not retries and run.between_attempts) for run in runs]
         if not recorded or not all(done):
             return None
-        sent = self._sent.get(request_id)
-        if sent and not sent.caught_up(request_id, runs, self.outputs()):
+        sent = self._sent.get(request_id) or Sent(self.stack.server, [], from_start=True)
+        if not sent.caught_up(request_id, runs, self.outputs()):
             return None
         return runs
 

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from textwrap import dedent
 
+import pytest
 from rich.console import Console
 
-from guide.render import DIAGRAM_TITLE, render
+from guide import sections
+from guide.checkout import checkout_root
+from guide.render import DIAGRAM_TITLE, footer, render, render_section
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_admonition_is_a_panel_with_its_title(rendered):
@@ -153,3 +164,79 @@ def test_headings_lists_and_tables(rendered):
 
 def test_an_unclosed_fence_runs_to_the_end(rendered):
     assert "still code" in rendered("```python\nstill code\n")
+
+
+def test_a_link_to_a_section_file_becomes_the_command_that_opens_it(rendered):
+    out = rendered(
+        dedent("""\
+            The order is in [section
+            3](03-how-they-work.md); the spans in [section 7](07-monitoring.md#telemetry).
+            The file 09-limitations.md, or `10-upgrade-path.md#uv`, measures the rest.
+            """)
+    )
+    text = " ".join(out.split())
+    assert "section 3 (python -m guide 3)" in text
+    assert "section 7 (python -m guide 7)" in text
+    assert "The file python -m guide 9, or python -m guide 10, measures" in text
+    assert ".md" not in text
+
+
+def test_links_elsewhere_and_file_names_in_code_are_left_alone(rendered):
+    out = rendered(
+        dedent("""\
+            The [releases table](../releases.md) and notes-03-how-they-work.md.
+
+            ```text
+            guide/content/03-how-they-work.md
+            ```
+            """)
+    )
+    assert "../releases.md" in out and "notes-03-how-they-work.md" in out
+    assert "guide/content/03-how-they-work.md" in out
+
+
+@pytest.mark.parametrize("section", sections.load(sections.CONTENT_DIR), ids=lambda s: s.slug)
+def test_no_section_names_another_by_its_file_in_the_terminal(section: sections.Section):
+    out = io.StringIO()
+    Console(file=out, width=100, color_system=None).print(render_section(section, plain=True))
+    assert not re.findall(r"\b\d{2}-[a-z0-9-]+\.md", out.getvalue())
+
+
+def _footer(root: Path | None) -> str:
+    every = sections.load(sections.CONTENT_DIR)
+    return footer(sections.find("3", every), every, root=root).plain  # type: ignore[arg-type]
+
+
+def test_a_checkout_offers_the_sections_notebook_in_the_footer():
+    assert checkout_root() == REPO
+    assert "Try it: notebooks/03-how-they-work.ipynb, python -m guide exercise 3" in _footer(REPO)
+    assert _footer(REPO) == _footer(checkout_root())
+
+
+def test_a_wheel_is_offered_only_the_exercise():
+    assert _footer(None).splitlines()[-1] == "Try it: python -m guide exercise 3"
+
+
+SHOW_FOOTER = """\
+from guide import render, sections
+every = sections.load()
+print(render.footer(sections.find("3", every), every).plain)
+"""
+
+
+@pytest.mark.live  # runs the guide as a process
+def test_an_installed_wheels_footer_names_no_notebook(tmp_path):
+    """The package alone, as a wheel installs it, first on PYTHONPATH (no notebooks/ beside)."""
+    site = tmp_path / "site-packages"
+    shutil.copytree(REPO / "guide", site / "guide", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if k != "GUIDE_CONTENT_DIR"}
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_FOOTER],
+        cwd=tmp_path,
+        env=env | {"PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.splitlines()[-1] == "Try it: python -m guide exercise 3"
+    assert "notebooks" not in result.stdout
