@@ -1,6 +1,6 @@
 """The exercises page's list, drawn from the catalog (guide/exercises/catalog.py): each
 exercise's number, title, section, task, file and commands. Written to
-var/docs-generated/exercises.md before each build, which docs/exercises.md includes.
+var/docs-generated/exercises/exercises.md before each build, which docs/exercises.md includes.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from guide import sections
 from guide.exercises.catalog import EXERCISES
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTPUT = ROOT / "var" / "docs-generated" / "exercises.md"
+OUTPUT = ROOT / "var" / "docs-generated" / "exercises" / "exercises.md"  # its own folder
 
 
 def build() -> str:

@@ -56,7 +56,8 @@ class Mention:
 def plain(markdown: str) -> str:
     """Heading text as the table of contents shows it: no code marks, links or emphasis."""
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
-    return re.sub(r"[`*_]", "", text).strip()
+    text = re.sub(r"(?<!\w)_|_(?!\w)", "", text)  # emphasis marks, not a name's underscore
+    return re.sub(r"[`*]", "", text).strip()
 
 
 def claims(directory: Path = CLAIMS_DIR) -> dict[str, Claim]:

@@ -50,7 +50,7 @@ def test_the_links_go_to_pages_the_site_has():
 
 def test_the_page_includes_the_list_and_is_in_the_nav():
     page = (REPO / "docs" / "exercises.md").read_text()
-    assert '--8<-- "var/docs-generated/exercises.md"' in page
+    assert '--8<-- "var/docs-generated/exercises/exercises.md"' in page
     config = (REPO / "mkdocs.yml").read_text()
     assert "  - Exercises: exercises.md\n" in config
     assert "  - docs/hooks/exercises.py" in config
