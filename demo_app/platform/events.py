@@ -89,7 +89,7 @@ SSE_EVENT_SCHEMA = {
         "retry": {"type": "integer", "minimum": 0},
     },
 }
-STREAM = {
+STREAM: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Events: request, run, mail, stats, ready, bye",
         "content": {"text/event-stream": {"itemSchema": SSE_EVENT_SCHEMA}},
