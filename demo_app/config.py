@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     # GET /api/v1/events: a stream ends after this long and the client comes back with
     # Last-Event-ID (its token is checked again then). Below a proxy's idle timeout.
     event_stream_seconds: float = Field(default=60.0, ge=0)
+    # Open event streams, each one polling the database a few times a second: at most this
+    # many in this process, and per admin; past either the answer is 429 with Retry-After.
+    event_streams_max: int = Field(default=10, ge=1)
+    event_streams_per_admin: int = Field(default=5, ge=1)
 
     # --8<-- [start:celery_settings]
     # Where tasks run: "inprocess" (BackgroundTasks, in this process, after the response) or

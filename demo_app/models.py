@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Column, Enum, Index, UniqueConstraint, func
+from sqlalchemy import JSON, Column, ColumnElement, Enum, Index, UniqueConstraint, func
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import ReturnTypeFromArgs
 from sqlmodel import Field, SQLModel
 
 
@@ -206,6 +208,42 @@ class RequestRecord(SQLModel, table=True):
     status_code: int | None = None
     received_at: datetime
     response_sent_at: datetime | None = None
+
+
+class latest(ReturnTypeFromArgs[datetime]):  # noqa: N801  (a SQL function, named like one)
+    """The latest of its arguments: PostgreSQL's greatest(a, b, ...), SQLite's max(a, b, ...)."""
+
+    inherit_cache = True
+
+
+@compiles(latest)
+def _greatest(element: latest, compiler: Any, **kw: Any) -> str:
+    return f"greatest({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(latest, "sqlite")
+def _max(element: latest, compiler: Any, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
+def touched_at(first: Any, *later: Any) -> ColumnElement[datetime]:
+    """When a row last changed: the latest of its timestamps (`first` is never NULL)."""
+    return latest(first, *(func.coalesce(column, first) for column in later))
+
+
+# When each row last changed, as the event stream (demo_app/platform/events.py) reads it:
+# indexed, so that a poll reads the rows changed since its cursor, never the whole table.
+_requests = RequestRecord.__table__.c  # type: ignore[attr-defined]
+_runs = TaskRun.__table__.c  # type: ignore[attr-defined]
+_mail = EmailDelivery.__table__.c  # type: ignore[attr-defined]
+REQUEST_TOUCHED_AT = touched_at(_requests.received_at, _requests.response_sent_at)
+RUN_TOUCHED_AT = touched_at(
+    _runs.queued_at, _runs.started_at, _runs.finished_at, _runs.next_attempt_at
+)
+MAIL_TOUCHED_AT = touched_at(_mail.claimed_at, _mail.sent_at)
+Index("ix_request_records_touched_at", REQUEST_TOUCHED_AT)
+Index("ix_task_runs_touched_at", RUN_TOUCHED_AT)
+Index("ix_email_deliveries_touched_at", MAIL_TOUCHED_AT)
 
 
 class AppInstance(SQLModel, table=True):

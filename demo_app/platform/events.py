@@ -26,26 +26,42 @@ Every status change of a run writes one of those, so no column or event table is
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+import math
 import signal
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Depends, Header, HTTPException, status
-from fastapi.sse import EventSourceResponse, ServerSentEvent
-from sqlalchemy import ColumnElement, func, select
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import StreamingResponse
+from fastapi.sse import ServerSentEvent, format_sse_event
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from demo_app import db
 from demo_app.config import get_settings
 from demo_app.deps import AdminUser
-from demo_app.models import EmailDelivery, RequestRecord, TaskRun, User, utcnow
+from demo_app.models import (
+    MAIL_TOUCHED_AT,
+    REQUEST_TOUCHED_AT,
+    RUN_TOUCHED_AT,
+    EmailDelivery,
+    RequestRecord,
+    TaskRun,
+    User,
+    utcnow,
+)
 from demo_app.platform.responses import ADMINS_ONLY, error
 from demo_app.runs.routes import task_stats
 
+log = logging.getLogger("demo_app.events")
 router = APIRouter(tags=["tasks"])
 # The errors are JSON, the 200 an event stream: with `model`, FastAPI would document the
 # errors under the route's media type (text/event-stream), so they name theirs.
@@ -54,10 +70,34 @@ ERRORS = {
         "description": answer["description"],
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorDetail"}}},
     }
-    for code, answer in (ADMINS_ONLY | {400: error("Not our Last-Event-ID")}).items()
+    for code, answer in (
+        ADMINS_ONLY
+        | {
+            400: error("Not our Last-Event-ID"),
+            429: error("Too many open event streams (Retry-After: when one ends)"),
+        }
+    ).items()
+}
+
+# The 200 as FastAPI documents an event stream: each item an event (OpenAPI 3.2).
+SSE_EVENT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "data": {"type": "string"},
+        "event": {"type": "string"},
+        "id": {"type": "string"},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+}
+STREAM: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Events: request, run, mail, stats, ready, bye",
+        "content": {"text/event-stream": {"itemSchema": SSE_EVENT_SCHEMA}},
+    }
 }
 
 POLL_SECONDS = 0.25
+KEEPALIVE_SECONDS = 15.0  # a comment line when nothing was sent for this long (proxies)
 OVERLAP = timedelta(seconds=5)  # how late a commit may land and still be seen
 HISTORY = timedelta(minutes=15)  # a new client (no Last-Event-ID) starts this far back
 PAGE = 200  # rows per table per poll
@@ -72,17 +112,7 @@ RUN_FIELDS = (
     "duration_ms error_type error_message"
 ).split()
 REQUEST_FIELDS = "request_id method path status_code received_at response_sent_at".split()
-RUN_LATER = ("started_at", "finished_at", "next_attempt_at")
 MAIL_FIELDS = "id recipient subject run_id claimed_at sent_at".split()
-
-
-def latest(*columns: Any) -> ColumnElement[datetime]:
-    """The latest of some timestamps, NULLs skipped (the first column is never NULL)."""
-    first, *rest = columns
-    values = [first, *(func.coalesce(c, first) for c in rest)]
-    # SQLite's max(a, b, ...) is PostgreSQL's greatest(a, b, ...); same column type both.
-    greatest = func.max if db.engine().dialect.name == "sqlite" else func.greatest
-    return greatest(*values, type_=first.type)
 
 
 def to_cursor(moment: datetime) -> str:
@@ -93,14 +123,26 @@ def from_cursor(cursor: str) -> datetime:
     return datetime.fromtimestamp(int(cursor) / 1_000_000, UTC)
 
 
+# A cursor is a moment this server (or another one, its clock a little ahead) wrote.
+EPOCH = datetime.fromtimestamp(0, UTC)
+CLOCK_SKEW = timedelta(hours=1)
+NOT_OURS = (
+    "Last-Event-ID is not ours: an event id is a moment in microseconds since 1970, "
+    "not later than now; reconnect without it to start from the recent past"
+)
+
+
 def last_event_id(last_event_id: Annotated[str | None, Header()] = None) -> datetime | None:
     """Where a reconnecting client stopped (the `Last-Event-ID` header it sends back)."""
     if last_event_id is None:
         return None
     try:
-        return from_cursor(last_event_id)
+        moment = from_cursor(last_event_id)
     except (ValueError, OverflowError, OSError):
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Last-Event-ID is not ours") from None
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, NOT_OURS) from None
+    if not EPOCH <= moment <= utcnow() + CLOCK_SKEW:  # year 1 would overflow `- OVERLAP`
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, NOT_OURS)
+    return moment
 
 
 class Changes:
@@ -115,15 +157,17 @@ class Changes:
         now = utcnow()
         read_from = self.since - OVERLAP
         tables = (
-            ("request", _requests, REQUEST_FIELDS, ("response_sent_at",), "received_at"),
-            ("run", _runs, RUN_FIELDS, RUN_LATER, "queued_at"),
-            ("mail", _mail, MAIL_FIELDS, ("sent_at",), "claimed_at"),
+            ("request", _requests, REQUEST_FIELDS, REQUEST_TOUCHED_AT),
+            ("run", _runs, RUN_FIELDS, RUN_TOUCHED_AT),
+            ("mail", _mail, MAIL_FIELDS, MAIL_TOUCHED_AT),
         )
         found: list[tuple[datetime, str, dict[str, Any]]] = []
         full_until: datetime | None = None
-        for kind, table, fields, later, first in tables:
-            touched_at = latest(table[first], *(table[c] for c in later)).label("touched")
-            query = select(touched_at, *(table[f] for f in fields)).where(touched_at >= read_from)
+        for kind, table, fields, touched_at in tables:
+            # The expression each table has an index on (models.py): the rows read are those
+            # touched since `read_from`, in order, at most PAGE; never the whole table.
+            query = select(touched_at.label("touched"), *(table[f] for f in fields))
+            query = query.where(touched_at >= read_from)
             if kind == "request":
                 for path in QUIET_PATHS:
                     query = query.where(table["path"].not_like(f"{path}%"))
@@ -190,14 +234,56 @@ def end_streams_on_exit() -> Iterator[None]:
 # --8<-- [end:exit]
 
 
+# --8<-- [start:slots]
+@dataclass(eq=False)
+class Slot:
+    admin_id: int | None
+    ends: float  # the event loop's time when the stream ends (EVENT_STREAM_SECONDS)
+
+
+# This process's open streams: each one polls the database a few times a second.
+_open: list[Slot] = []
+
+
+async def stream_slot(admin: AdminUser) -> AsyncIterator[Slot]:
+    """A place among EVENT_STREAMS_MAX streams, EVENT_STREAMS_PER_ADMIN of them one admin's,
+    or 429 with Retry-After: the seconds until the first of them ends. Held until the
+    response is over (a dependency's exit runs after the last byte, or the client leaving)."""
+    settings = get_settings()
+    now = asyncio.get_running_loop().time()
+    mine = [slot for slot in _open if slot.admin_id == admin.id]
+    if len(_open) >= settings.event_streams_max:
+        full, what = _open, f"this server has {len(_open)} event streams open"
+    elif len(mine) >= settings.event_streams_per_admin:
+        full, what = mine, f"you have {len(mine)} event streams open"
+    else:
+        slot = Slot(admin.id, now + settings.event_stream_seconds)
+        _open.append(slot)
+        try:
+            yield slot
+        finally:
+            _open.remove(slot)
+        return
+    wait = max(1, math.ceil(min(slot.ends for slot in full) - now))
+    raise HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        f"Too many event streams: {what}; try again in {wait} s",
+        headers={"Retry-After": str(wait)},
+    )
+
+
+# --8<-- [end:slots]
+
+
 # --8<-- [start:stream]
-async def stream(user: User, since: datetime) -> AsyncIterator[ServerSentEvent]:
-    """Until the server stops. A client that goes away ends it too: Starlette cancels a
-    streaming response when the client disconnects."""
+async def stream(user: User, since: datetime, ends: float) -> AsyncIterator[ServerSentEvent]:
+    """Until `ends` (the event loop's time) or the server stops. A client that goes away
+    ends it too: Starlette cancels a streaming response when the client disconnects."""
     changes = Changes(since)
     first = True
-    ends = asyncio.get_running_loop().time() + get_settings().event_stream_seconds
-    while not _exiting.is_set() and (first or asyncio.get_running_loop().time() < ends):
+    loop = asyncio.get_running_loop()
+    quiet_since = loop.time()
+    while not _exiting.is_set() and (first or loop.time() < ends):
         # A client that leaves cancels the stream: at the next yield or sleep, never in
         # the middle of a query (a cancelled query costs its connection).
         with anyio.CancelScope(shield=True):
@@ -214,6 +300,11 @@ async def stream(user: User, since: datetime) -> AsyncIterator[ServerSentEvent]:
         if first:  # the client has the history: from here on, changes as they happen
             yield ServerSentEvent(event="ready", id=cursor, data={"cursor": cursor})
             first = False
+        if news or stats is not None:
+            quiet_since = loop.time()
+        elif loop.time() - quiet_since >= KEEPALIVE_SECONDS:  # a proxy would close it
+            yield ServerSentEvent(comment="ping")
+            quiet_since = loop.time()
         if not more:
             await asyncio.sleep(POLL_SECONDS)
     if _exiting.is_set():
@@ -222,14 +313,48 @@ async def stream(user: User, since: datetime) -> AsyncIterator[ServerSentEvent]:
         yield ServerSentEvent(event="bye", data={"reason": "lifetime"}, retry=0)
 
 
-@router.get("/events", response_class=EventSourceResponse, responses=ERRORS)
+def encoded(event: ServerSentEvent) -> bytes:
+    data = None if event.data is None else json.dumps(jsonable_encoder(event.data))
+    return format_sse_event(
+        data_str=data, event=event.event, id=event.id, retry=event.retry, comment=event.comment
+    )
+
+
+async def sent(events: AsyncIterator[ServerSentEvent], admin: User) -> AsyncIterator[bytes]:
+    """The stream's bytes, for a plain `StreamingResponse`: a client that leaves cancels it,
+    and that is one line at INFO. (FastAPI's own path for an endpoint that yields events
+    forwards them through a keep-alive task that fails, into the log, when the client
+    leaves while it holds an event.)"""
+    opened = asyncio.get_running_loop().time()
+    try:
+        async for event in events:
+            yield encoded(event)
+    except anyio.get_cancelled_exc_class():
+        took = asyncio.get_running_loop().time() - opened
+        log.info("event stream of %s: the client left after %.1f s", admin.username, took)
+        raise
+
+
+class EventStream(StreamingResponse):
+    """`text/event-stream`, sent as FastAPI sends one: not cached, not buffered by a proxy.
+    (Not FastAPI's `EventSourceResponse`: as a route's class, it marks an endpoint that
+    yields its events.)"""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, content: AsyncIterator[bytes]) -> None:
+        super().__init__(content, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.get("/events", response_class=EventStream, status_code=200, responses=STREAM | ERRORS)
 async def events(
     admin: AdminUser,
     resume_from: Annotated[datetime | None, Depends(last_event_id)],
-) -> AsyncIterator[ServerSentEvent]:
+    slot: Annotated[Slot, Depends(stream_slot)],
+) -> EventStream:
     """Requests, task runs and emails as they change (event: request, run, mail, stats)."""
-    async for event in stream(admin, resume_from or utcnow() - HISTORY):
-        yield event
+    changes = stream(admin, resume_from or utcnow() - HISTORY, slot.ends)
+    return EventStream(sent(changes, admin))
 
 
 # --8<-- [end:stream]

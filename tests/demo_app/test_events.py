@@ -8,16 +8,18 @@ and a Celery stack whose workers write the runs the stream reports.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import anyio
 import httpx
 import pytest
+from sqlalchemy import event
 
 from demo_app import db
 from demo_app.models import RequestRecord
@@ -52,6 +54,32 @@ async def test_a_last_event_id_that_is_not_a_cursor_is_refused(client):
     headers = await admin_headers(client)
     response = await client.get(EVENTS, headers=headers | {"Last-Event-ID": "nonsense"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(1, 1, 2, tzinfo=UTC),  # its `- OVERLAP` would overflow
+        datetime(1969, 12, 31, tzinfo=UTC),
+        datetime.now(UTC) + timedelta(days=2),
+        datetime(9999, 12, 31, tzinfo=UTC),
+    ],
+)
+async def test_a_last_event_id_out_of_range_is_refused_with_what_one_is(client, moment):
+    headers = await admin_headers(client)
+    cursor = events.to_cursor(moment)
+    response = await client.get(EVENTS, headers=headers | {"Last-Event-ID": cursor})
+    assert response.status_code == 400, response.text
+    assert "microseconds since 1970" in response.json()["detail"]
+
+
+async def test_the_last_event_ids_a_stream_sends_are_accepted_back(client):
+    """The range refuses nothing the server itself writes: its epoch-to-now cursors."""
+    headers = await admin_headers(client)
+    for moment in (events.EPOCH, events.utcnow()):
+        cursor = events.to_cursor(moment)
+        response, got = await read_stream(client, headers | {"Last-Event-ID": cursor})
+        assert response.status_code == 200 and got[-1].kind == "bye"
 
 
 def event_of(lines: list[str]) -> Event | None:
@@ -169,6 +197,54 @@ async def test_a_poll_reads_a_page_at_a_time_and_the_next_goes_on(client, monkey
     runs = [row["id"] for kind, row in seen if kind == "run"]
     assert len(runs) == 6 and len(set(runs)) == 6  # 3 registrations, 2 tasks each, once each
     assert polls >= 3
+
+
+TOUCHED_INDEXES = {
+    "request_records": "ix_request_records_touched_at",
+    "task_runs": "ix_task_runs_touched_at",
+    "email_deliveries": "ix_email_deliveries_touched_at",
+}
+
+
+async def plan_of(statement: str, parameters) -> str:
+    """The database's plan for one statement, as text. On PostgreSQL with sequential scans
+    off: an index that can serve the query is then used even on a table of a few rows."""
+    async with db.engine().connect() as connection:
+        if connection.dialect.name == "sqlite":
+            found = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            return "\n".join(row[-1] for row in found)
+        await connection.exec_driver_sql("SET enable_seqscan = off")
+        found = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+        return "\n".join(row[0] for row in found)
+
+
+async def test_a_poll_reads_each_table_through_its_touched_at_index(client):
+    """What a poll costs does not grow with the tables: each query walks its table's index
+    on the touched-at expression from the cursor, in order, and stops after PAGE rows.
+    Without the index the plan scans the whole table and sorts it."""
+    await register(client, "ada")
+    statements: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append((statement, parameters))
+
+    sync_engine = db.engine().sync_engine
+    event.listen(sync_engine, "before_cursor_execute", keep)
+    try:
+        await poll(events.Changes(events.utcnow() - timedelta(minutes=1)))
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", keep)
+    assert len(statements) == 3
+    for (statement, parameters), (table, index) in zip(
+        statements, TOUCHED_INDEXES.items(), strict=True
+    ):
+        assert f"FROM {table}" in statement
+        plan = await plan_of(statement, parameters)
+        assert index in plan, plan
+        # No scan of the whole table (SQLite: nor a sort, the index's order is the page's;
+        # PostgreSQL may sort the few rows its index found, as the planner sees fit).
+        assert f"SCAN {table}\n" not in plan + "\n" and "TEMP B-TREE" not in plan, plan
+        assert "Seq Scan" not in plan, plan
 
 
 # ---- on real servers ---------------------------------------------------------------------
@@ -315,6 +391,71 @@ def test_a_client_that_leaves_mid_stream_still_gets_its_request_recorded(live_da
                     break  # and close the connection mid-stream
         found = wait_until(lambda: recorded(stack, request_id), timeout=10)
     assert found == [(200, False)]
+
+
+@pytest.mark.live
+def test_clients_that_leave_mid_stream_cost_one_info_line_each(live_database):
+    """Leaving is what every dashboard tab does when it closes: no ERROR, no traceback. Each
+    client leaves in the middle of the recent past (a burst of events), where a stream that
+    forwards its events through a second task fails on the one it holds."""
+    with demo_stack(FAST_HASHING | live_database) as stack, DemoClient(stack) as client:
+        headers = admin_token(client)
+        for n in range(20):
+            client.register(f"burst{n}").raise_for_status()
+        for _ in range(5):
+            with httpx.stream("GET", stack.url + EVENTS, headers=headers, timeout=30) as response:
+                for line in response.iter_lines():
+                    if line.startswith("event:"):
+                        break  # and close the connection mid-burst
+        stack.server.wait_for_lines(r'"GET /api/v1/events HTTP/1.1" 200', count=5)
+        time.sleep(1.0)  # what the server logs once each client is gone
+        output = stack.server.output()
+    assert "ERROR" not in output and "Traceback" not in output, output[-4000:]
+    assert len(re.findall(r"event stream of admin: the client left after", output)) == 5
+
+
+def open_stream(stack, exits: ExitStack, headers: dict[str, str]) -> httpx.Response:
+    """A stream held open (until `exits` closes it), read up to `ready`; or the refusal."""
+    response = exits.enter_context(
+        httpx.stream("GET", stack.url + EVENTS, headers=headers, timeout=30)
+    )
+    if response.status_code == 200:
+        # Held by `exits` too: a line iterator that is collected closes the response.
+        lines = exits.enter_context(closing(response.iter_lines()))
+        while next(lines) != "event: ready":
+            pass
+    else:
+        response.read()
+    return response
+
+
+@pytest.mark.live
+def test_open_streams_are_capped_per_process_and_per_admin_and_a_slot_comes_back():
+    """Each stream polls the database a few times a second: past EVENT_STREAMS_MAX (or
+    EVENT_STREAMS_PER_ADMIN) a new one is a 429 whose Retry-After is when an open one ends."""
+    env = FAST_HASHING | {"EVENT_STREAMS_MAX": "3", "EVENT_STREAMS_PER_ADMIN": "2"}
+    with demo_stack(env) as stack, DemoClient(stack) as client:
+        ann = admin_token(client)
+        client.make_admin("bob")
+        bob = {"Authorization": f"Bearer {client.tokens['bob']}"}
+        with ExitStack() as first, ExitStack() as rest:
+            assert open_stream(stack, first, ann).status_code == 200
+            assert open_stream(stack, rest, ann).status_code == 200
+            refused = open_stream(stack, rest, ann)  # ann's third
+            assert refused.status_code == 429, refused.text
+            assert "you have 2 event streams open" in refused.json()["detail"]
+            assert 1 <= int(refused.headers["retry-after"]) <= 60  # EVENT_STREAM_SECONDS
+            assert open_stream(stack, rest, bob).status_code == 200  # the server's third
+            refused = open_stream(stack, rest, bob)
+            assert refused.status_code == 429
+            assert "this server has 3 event streams open" in refused.json()["detail"]
+            first.close()  # one of ann's streams ends: its slot is free once the server knows
+
+            def reopened() -> bool:
+                with ExitStack() as again:
+                    return open_stream(stack, again, bob).status_code == 200
+
+            assert wait_until(reopened, timeout=10)
 
 
 @pytest.mark.live

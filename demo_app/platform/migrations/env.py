@@ -18,8 +18,9 @@ from sqlmodel import SQLModel
 from demo_app import models  # noqa: F401  (registers the tables)
 from demo_app.config import get_settings
 
-# Two web processes starting at once both try to migrate: on PostgreSQL the second waits
-# here (a transaction-scoped advisory lock) and then finds the schema already at head.
+# Two web processes starting at once both try to migrate: the second waits here (on
+# PostgreSQL a transaction-scoped advisory lock, on SQLite the write lock, taken up front)
+# and then finds the schema already at head.
 MIGRATION_LOCK = 0x6D696772  # "migr"
 
 
@@ -33,6 +34,12 @@ def run_migrations(connection) -> None:
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        elif (
+            connection.dialect.name == "sqlite"
+            and not connection.connection.driver_connection.in_transaction
+        ):
+            # The driver would run each CREATE on its own: one transaction, the lock first.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         context.run_migrations()
 
 
