@@ -18,7 +18,7 @@ import pytest
 from demo_app.config import get_settings
 from demo_app.main import create_app
 from demo_app.models import Item
-from guide.live import FAST_HASHING, demo_stack
+from guide.live import FAST_HASHING, PASSWORD, demo_stack
 from tests.demo_app.support import rows, user_headers
 
 
@@ -144,3 +144,10 @@ async def test_a_host_the_app_does_not_answer_to_is_400(client):
         assert "evil.example" not in response.headers.get("location", "")
     redirect = await client.get("/api/v1/items/")  # an allowed host still redirects
     assert redirect.status_code in (307, 401) and "evil" not in redirect.headers.get("location", "")
+
+
+async def test_the_dashboards_register_button_makes_throwaway_users(client):
+    # Not subscribed accounts whose password anyone who reads this repository knows.
+    script = (await client.get("/dashboard/dashboard.js")).text
+    assert "crypto.getRandomValues" in script and "subscribe_newsletter: false" in script
+    assert PASSWORD not in script
