@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.costs            # make bench: the full grid, ~10-15 min
     .venv/bin/python -m bench.costs --quick    # make bench-quick: one cell per mode, < 60 s
+    .venv/bin/python -m bench.costs --durability  # the demo with and without run records
 
 It prints each cell as it goes and, at the end, the figures the issue asks to reach; it
 asserts nothing. One server (and sink, and workers) per mode, kept for all its cells.
@@ -47,6 +48,9 @@ class Grid:
 
 FULL = Grid("costs", (0, 100, 1000), (1, 10, 100), 2.5, 8.0, 30.0, 3000, 500, 780.0)
 QUICK = Grid("quick", (100,), (10,), 1.5, 3.0, 10.0, 300, 40, 300.0)
+# The price of durability: the demo's registration with and without its run records
+DURABILITY = Grid("durability", (0, 100), (1, 10, 100), 4.0, 8.0, 30.0, 3000, 0, 300.0)
+DURABILITY_MODES = ["demo-plain", "demo-inprocess"]
 
 
 def machine() -> dict:
@@ -169,12 +173,15 @@ def run(grid: Grid, out: Path, only: list[str] | None) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one latency, one concurrency")
+    parser.add_argument("--durability", action="store_true", help="ways 8 and 5 only, longer cells")
     parser.add_argument("--out", type=Path, default=RESULTS, help="default: bench/results")
     parser.add_argument("--only", nargs="*", help="mode keys (default: all)")
     parser.add_argument("--latencies", type=int, nargs="*", help="mail latencies, ms (debugging)")
     parser.add_argument("--concurrencies", type=int, nargs="*", help="clients (debugging)")
     args = parser.parse_args(argv)
     grid = QUICK if args.quick else FULL
+    if args.durability:
+        grid, args.only = DURABILITY, args.only or DURABILITY_MODES
     if args.latencies or args.concurrencies:  # a debugging run: never the committed name
         grid = replace(
             grid,
