@@ -53,13 +53,13 @@ def durability(_data: dict) -> str:
             f"| {report.ms(r['p95'][0])} → {report.ms(r['p95'][1])} |"
         )
     at = [r for r in rows if r["concurrency"] == report.DURABILITY_CLIENTS]
-    cpu = ", ".join(f"{r['cpu_ratio']:.2f}x" for r in at)
+    cpu = ", ".join(f"{r['cpu_ratio']:.2f}x (mail server {r['latency']} ms)" for r in at)
     share = ", ".join(f"{r['throughput_share']:.2f}x" for r in at)
     when = datetime.fromisoformat(data["date"]).strftime("%Y-%m-%d %H:%M UTC")
     lead = (
         f"With {report.DURABILITY_CLIENTS} clients, recorded runs cost {cpu} the server CPU "
         f"per registration of the same registration on plain `BackgroundTasks`, and "
-        f"answered {share} its requests per second (measured {when}, "
+        f"answered {share} as many requests per second (measured {when}, "
         f"{data['settings']['seconds_per_cell']:g} s of load per cell, load average at the "
         f"start {data['machine']['load_average_start'][0]:.1f} on {data['machine']['cores']} "
         "cores)."
