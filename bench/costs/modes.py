@@ -9,6 +9,7 @@ Celery with workers the harness starts); 7 is `bench.costs.taskiq_app` and its w
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from bench.costs.load import Deliveries, Target
 from demo_app.platform.mailbox import MailSink
-from guide.live import FAST_HASHING, LiveServer, demo_stack
+from guide.live import FAST_HASHING, LiveServer, demo_env, demo_stack
 from guide.live.celery import (
     CeleryWorkerProcess,
     RedisServer,
@@ -83,6 +84,21 @@ def demo_inprocess(deliveries: Deliveries, redis: Callable[[], RedisServer]) -> 
 
 
 @contextmanager
+def demo_plain(deliveries: Deliveries, redis: Callable[[], RedisServer]) -> Iterator:
+    """The demo's registration on plain BackgroundTasks (bench.costs.demo_plain)."""
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-plain-") as tmp,
+        MailSink(on_message=deliveries) as sink,
+    ):
+        env = demo_env(Path(tmp), sink.port) | DEMO_ENV
+        app = "bench.costs.demo_plain:app"
+        with LiveServer(app, env=env, args=QUIET, cwd=REPO) as server:
+            processes = lambda: {"server": pids(server)}  # noqa: E731
+            path = "/api/v1/auth/register"
+            yield Target(server.url, path, DEMO_PROBES, processes, demo_body), sink
+
+
+@contextmanager
 def demo_celery(deliveries: Deliveries, redis: Callable[[], RedisServer]) -> Iterator:
     # celery_stack's own sink is demo_stack's; its mail callback is set here
     with celery_stack(redis(), DEMO_ENV, workers=0, args=QUIET) as stack:
@@ -134,6 +150,7 @@ MODES = [
     Mode("def-task", 2, "def task + smtplib", 40, standalone("/def-task")),
     Mode("async-task", 3, "async def task + aiosmtplib", None, standalone("/async-task")),
     Mode("blocking-task", 4, "async def task, blocking call", 1, standalone("/blocking-task")),
+    Mode("demo-plain", 8, "demo: plain BackgroundTasks, no records", None, demo_plain),
     Mode("demo-inprocess", 5, "demo: recorded runs, in-process", None, demo_inprocess),
     Mode(
         "demo-celery", 6, "demo: Celery on Redis", CELERY_WORKERS * CELERY_CONCURRENCY, demo_celery

@@ -7,6 +7,8 @@ benchmark's own print-out say the same thing.
 from __future__ import annotations
 
 GOAL_RATIO, GOAL_PROBE_MS, GOAL_ENQUEUE_MS = 1.2, 250, 5
+# Recorded runs (way 5) against the same registration on plain BackgroundTasks (way 8):
+GOAL_CPU_RATIO, GOAL_THROUGHPUT_SHARE, DURABILITY_CLIENTS = 1.5, 2 / 3, 10
 
 
 def ms(value: float | None) -> str:
@@ -24,6 +26,63 @@ def cells(data: dict) -> dict[tuple[str, int, int], dict]:
 def label(data: dict, key: str) -> str:
     mode = next(m for m in data["modes"] if m["key"] == key)
     return f"{mode['number']} {mode['label']}"
+
+
+def cpu_ms_per_request(cell: dict) -> float | None:
+    """Server CPU per request over the cell (load and drain: the tasks included)."""
+    if not cell.get("requests") or "cpu_seconds" not in cell:
+        return None
+    return 1000 * cell["cpu_seconds"]["server"] / cell["requests"]
+
+
+def durability(data: dict) -> list[dict]:
+    """Recorded runs (demo-inprocess) over plain BackgroundTasks (demo-plain), per cell."""
+    grid, out = cells(data), []
+    for latency in data["settings"]["mail_latencies_ms"]:
+        for concurrency in data["settings"]["concurrencies"]:
+            plain = grid.get(("demo-plain", latency, concurrency), {})
+            recorded = grid.get(("demo-inprocess", latency, concurrency), {})
+            cpu_p, cpu_r = cpu_ms_per_request(plain), cpu_ms_per_request(recorded)
+            if not cpu_p or not cpu_r:
+                continue
+            out.append(
+                {
+                    "latency": latency,
+                    "concurrency": concurrency,
+                    "cpu_ms": (cpu_p, cpu_r),
+                    "cpu_ratio": cpu_r / cpu_p,
+                    "req_per_s": (plain["req_per_s"], recorded["req_per_s"]),
+                    "throughput_share": recorded["req_per_s"] / plain["req_per_s"],
+                    "p50": (plain["response_ms"]["p50"], recorded["response_ms"]["p50"]),
+                    "p95": (plain["response_ms"]["p95"], recorded["response_ms"]["p95"]),
+                }
+            )
+    return out
+
+
+def durability_lines(data: dict) -> list[str]:
+    rows = durability(data)
+    if not rows:
+        return []
+    out = [
+        "The price of durability: recorded runs (5) over the same registration on plain "
+        f"BackgroundTasks (8); goals at {DURABILITY_CLIENTS} clients: CPU <= {GOAL_CPU_RATIO}x, "
+        f"throughput >= {GOAL_THROUGHPUT_SHARE:.2f}x"
+    ]
+    for r in rows:
+        (cp, cr), (tp, tr) = r["cpu_ms"], r["req_per_s"]
+        verdict = ""
+        if r["concurrency"] == DURABILITY_CLIENTS:
+            cpu_ok = "met" if r["cpu_ratio"] <= GOAL_CPU_RATIO else "NOT met"
+            share_ok = "met" if r["throughput_share"] >= GOAL_THROUGHPUT_SHARE else "NOT met"
+            verdict = f" (CPU goal: {cpu_ok}; throughput goal: {share_ok})"
+        out.append(
+            f"  mail {r['latency']:>4} ms x{r['concurrency']:<3} CPU/request {cp:.1f} -> "
+            f"{cr:.1f} ms = {r['cpu_ratio']:.2f}x; {tp:.0f} -> {tr:.0f} req/s = "
+            f"{r['throughput_share']:.2f}x; response p50 {ms(r['p50'][0])} -> {ms(r['p50'][1])}, "
+            f"p95 {ms(r['p95'][0])} -> {ms(r['p95'][1])}{verdict}"
+        )
+    return out
 
 
 def goals(data: dict) -> list[str]:
@@ -87,7 +146,7 @@ def goals(data: dict) -> list[str]:
             f"{'met' if enqueue < GOAL_ENQUEUE_MS else 'NOT met'})",
             "  " + celery_sentence(celery),
         ]
-    return out
+    return out + durability_lines(data)
 
 
 def celery_sentence(celery: dict) -> str:

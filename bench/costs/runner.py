@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.costs            # make bench: the full grid, ~10-15 min
     .venv/bin/python -m bench.costs --quick    # make bench-quick: one cell per mode, < 60 s
+    .venv/bin/python -m bench.costs --durability  # the demo with and without run records
 
 It prints each cell as it goes and, at the end, the figures the issue asks to reach; it
 asserts nothing. One server (and sink, and workers) per mode, kept for all its cells.
@@ -43,10 +44,14 @@ class Grid:
     max_requests: int
     celery_tasks: int
     budget: float  # seconds: past this, the cells left are skipped (and say so)
+    interleaved: bool = False  # all modes up at once, each cell run for each mode in turn
 
 
 FULL = Grid("costs", (0, 100, 1000), (1, 10, 100), 2.5, 8.0, 30.0, 3000, 500, 780.0)
 QUICK = Grid("quick", (100,), (10,), 1.5, 3.0, 10.0, 300, 40, 300.0)
+# The price of durability: the demo's registration with and without its run records
+DURABILITY = Grid("durability", (0, 100), (1, 10, 100), 3.0, 8.0, 30.0, 3000, 0, 600.0, True)
+DURABILITY_MODES = ["demo-plain", "demo-inprocess"]
 
 
 def machine() -> dict:
@@ -91,6 +96,32 @@ def line(cell: dict) -> str:
     )
 
 
+def interleave(grid: Grid, data: dict, modes: list, cleanup, redis) -> None:
+    """Every mode up at once; each cell run for every mode, one after the other, so the
+    modes of a cell share the machine's load of that moment (the ratios are what count)."""
+    started = {}
+    for mode in modes:
+        deliveries = Deliveries()
+        target, sink = cleanup.enter_context(mode.start(deliveries, redis))
+        started[mode.key] = (mode, deliveries, target, sink)
+    for latency_ms in grid.latencies_ms:
+        for concurrency in grid.concurrencies:
+            for key, (mode, deliveries, target, sink) in started.items():
+                sink.delay = latency_ms / 1000
+                cell = {"mode": key, "mail_latency_ms": latency_ms}
+                cell |= run_cell(
+                    target,
+                    deliveries,
+                    prefix=f"m{mode.number}l{latency_ms}c{concurrency}n",
+                    concurrency=concurrency,
+                    duration=grid.duration,
+                    limit=grid.max_requests,
+                    drain=30 + 2 * latency_ms / 1000 * grid.max_requests,
+                )
+                data["cells"].append(cell)
+                print(f"{mode.number} {line(cell)}", flush=True)
+
+
 def run(grid: Grid, out: Path, only: list[str] | None) -> dict:
     began = time.perf_counter()
     data: dict = {
@@ -121,7 +152,9 @@ def run(grid: Grid, out: Path, only: list[str] | None) -> dict:
                 redis_box.append(cleanup.enter_context(RedisServer(workdir)))
             return redis_box[0]
 
-        for mode in MODES:
+        if grid.interleaved:
+            interleave(grid, data, [m for m in MODES if m.key in (only or [])], cleanup, redis)
+        for mode in [] if grid.interleaved else MODES:
             if only and mode.key not in only:
                 continue
             print(f"{mode.number} {mode.label}", flush=True)
@@ -159,7 +192,7 @@ def run(grid: Grid, out: Path, only: list[str] | None) -> dict:
     data["seconds"] = time.perf_counter() - began
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{grid.name}.json").write_text(json.dumps(data, indent=1) + "\n")
-    for name, svg in plots.render(data).items():
+    for name, svg in ({} if grid.interleaved else plots.render(data)).items():
         (out / name).write_text(svg)
     print("\n".join(report.goals(data)))
     print(f"\n{data['seconds']:.0f} s in all; written to {out / (grid.name + '.json')}")
@@ -169,12 +202,15 @@ def run(grid: Grid, out: Path, only: list[str] | None) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one latency, one concurrency")
+    parser.add_argument("--durability", action="store_true", help="ways 8 and 5 only, longer cells")
     parser.add_argument("--out", type=Path, default=RESULTS, help="default: bench/results")
     parser.add_argument("--only", nargs="*", help="mode keys (default: all)")
     parser.add_argument("--latencies", type=int, nargs="*", help="mail latencies, ms (debugging)")
     parser.add_argument("--concurrencies", type=int, nargs="*", help="clients (debugging)")
     args = parser.parse_args(argv)
     grid = QUICK if args.quick else FULL
+    if args.durability:
+        grid, args.only = DURABILITY, args.only or DURABILITY_MODES
     if args.latencies or args.concurrencies:  # a debugging run: never the committed name
         grid = replace(
             grid,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -59,11 +59,10 @@ async def claim_delivery(key: str, to: str, subject: str) -> bool:
 
 async def finish_delivery(key: str, sent: bool) -> None:
     """Mark the claim sent, or give it up so a later attempt can send."""
-    async with db.session() as session:
-        row = select(EmailDelivery).where(EmailDelivery.idempotency_key == key)
-        delivery = (await session.exec(row)).one()
+    claim = col(EmailDelivery.idempotency_key) == key
+    async with db.session() as session:  # one statement, no read first
         if sent:
-            delivery.sent_at = utcnow()
+            await session.exec(update(EmailDelivery).where(claim).values(sent_at=utcnow()))
         else:
-            await session.delete(delivery)
+            await session.exec(delete(EmailDelivery).where(claim))
         await session.commit()

@@ -43,8 +43,9 @@ async def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
 
 
 # --8<-- [start:claim_run]
-async def claim_run(session, run_id: str) -> bool:
-    """Move a run this process may take to `running` in one UPDATE: one process wins it.
+async def claim_run(session, run_id: str) -> TaskRun | None:
+    """Move a run this process may take to `running` in one UPDATE: one process wins it,
+    and gets the claimed row back from the same statement (None: not claimed).
 
     It may take a run that is `retrying` or `interrupted` (anyone's, once its
     `next_attempt_at` has come), or one `queued` for it: recorded by this process, or by
@@ -73,9 +74,11 @@ async def claim_run(session, run_id: str) -> bool:
             next_attempt_at=None,
             claimed_by=me,
         )
+        .returning(TaskRun)
     )
+    run = claimed.scalar_one_or_none()
     await session.commit()
-    return claimed.rowcount == 1
+    return run
 
 
 # --8<-- [end:claim_run]
@@ -106,13 +109,10 @@ async def run_task(run_id: str, time_limit: float | None = None) -> RunStatus | 
     cancelled and recorded as a failure (`TimeoutError`), so it is retried like any other.
     """
     async with db.session() as session:
-        claimed = await claim_run(session, run_id)
-        run = await session.get(TaskRun, run_id)
-        if run is None:
-            return None
-        if not claimed:
-            return run.status  # finished, or another process has it
-        await session.commit()  # end the read: hold no connection while the task runs
+        run = await claim_run(session, run_id)  # committed: no connection held below
+        if run is None:  # finished, another process has it, or no such run
+            current = await session.get(TaskRun, run_id)
+            return current.status if current else None
         session.expunge(run)  # its outcome is written by `record_outcome`, fenced, below
         token = request_id_var.set(run.request_id)
         run_token = run_id_var.set(run.id)

@@ -27,6 +27,46 @@ if str(ROOT) not in sys.path:  # bench.costs, from the checkout
 from bench.costs import plots, report  # noqa: E402
 
 
+def durability_results() -> dict | None:
+    """`make bench`'s second run (`--durability`): the demo with and without run records."""
+    path = RESULTS / "durability.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def durability(_data: dict) -> str:
+    """The conclusion the page leads with: recorded runs over the same work, plain."""
+    data = durability_results()
+    rows = report.durability(data) if data else []
+    if not data or not rows:
+        return "No durability run in `bench/results/`: `make bench` writes `durability.json`."
+    lines = [
+        "| mail server | clients | server CPU per registration (plain → recorded) | "
+        "req/s (plain → recorded) | response p50 | response p95 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        (cp, cr), (tp, tr) = r["cpu_ms"], r["req_per_s"]
+        lines.append(
+            f"| {r['latency']} ms | {r['concurrency']} | {cp:.1f} → {cr:.1f} ms "
+            f"(**{r['cpu_ratio']:.2f}x**) | {tp:.0f} → {tr:.0f} (**{r['throughput_share']:.2f}x**) "
+            f"| {report.ms(r['p50'][0])} → {report.ms(r['p50'][1])} "
+            f"| {report.ms(r['p95'][0])} → {report.ms(r['p95'][1])} |"
+        )
+    at = [r for r in rows if r["concurrency"] == report.DURABILITY_CLIENTS]
+    cpu = ", ".join(f"{r['cpu_ratio']:.2f}x (mail server {r['latency']} ms)" for r in at)
+    share = ", ".join(f"{r['throughput_share']:.2f}x" for r in at)
+    when = datetime.fromisoformat(data["date"]).strftime("%Y-%m-%d %H:%M UTC")
+    lead = (
+        f"With {report.DURABILITY_CLIENTS} clients, recorded runs cost {cpu} the server CPU "
+        f"per registration of the same registration on plain `BackgroundTasks`, and "
+        f"answered {share} as many requests per second (measured {when}, "
+        f"{data['settings']['seconds_per_cell']:g} s of load per cell, load average at the "
+        f"start {data['machine']['load_average_start'][0]:.1f} on {data['machine']['cores']} "
+        "cores)."
+    )
+    return lead + "\n\n" + "\n".join(lines)
+
+
 def results() -> dict:
     """The full run if there is one, else the quick run."""
     for name in ("costs.json", "quick.json"):
@@ -78,6 +118,7 @@ def findings(data: dict) -> str:
 
 
 MARKERS = {
+    "<!-- costs:durability -->": durability,
     "<!-- costs:findings -->": findings,
     "<!-- costs:machine -->": machine,
     "<!-- costs:goals -->": goals,

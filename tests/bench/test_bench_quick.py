@@ -34,7 +34,7 @@ def test_quick_mode_measures_every_way(tmp_path):
     data, printed = run_quick(tmp_path)
 
     assert [c["mode"] for c in data["cells"]] == [m["key"] for m in data["modes"]]
-    assert len(data["modes"]) == 8  # the baseline and the seven ways
+    assert len(data["modes"]) == 9  # the baseline and the eight ways
     for cell in data["cells"]:
         assert "skipped" not in cell, cell
         assert cell["errors"] == 0 and cell["requests"] > 0, cell
@@ -57,6 +57,7 @@ def test_quick_mode_measures_every_way(tmp_path):
     for name in ("response", "delivery", "unrelated"):
         assert (tmp_path / f"quick-{name}.svg").read_text().lstrip().startswith("<?xml")
     assert "Figures to reach" in printed and "Celery: enqueue p50" in printed
+    assert "The price of durability" in printed
 
 
 def load_hook():

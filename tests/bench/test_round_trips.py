@@ -1,0 +1,28 @@
+"""What the run records add to a registration's database work, as docs/costs.md says:
+the plain way commits 6 transactions per registration, the recorded way 4 more (a claim
+and an outcome for each of its two runs), counted by `bench.costs.round_trips`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def trips(way: str) -> dict:
+    command = [sys.executable, "-m", "bench.costs.round_trips", way]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_records_add_a_claim_and_an_outcome_per_run():
+    plain, recorded = trips("plain"), trips("recorded")
+
+    assert plain["commits"] == 6, plain
+    assert recorded["commits"] == plain["commits"] + 2 * 2, recorded
+    # the two runs' rows go in with the user: one INSERT, then one claim and one outcome each
+    assert recorded["statements"] == plain["statements"] + 1 + 2 * 2, (plain, recorded)
