@@ -262,10 +262,14 @@ def start_workers(args: argparse.Namespace) -> int:
                 env["REDIS_URL"] = redis.redis_url()
             for n in range(1, args.workers + 1):
                 name = f"worker{n}"
-                celery.append(CeleryWorkerProcess(name, concurrency=args.concurrency, **echo))
+                worker = CeleryWorkerProcess(
+                    name, concurrency=args.concurrency, loglevel=args.loglevel, **echo
+                )
+                celery.append(worker)
             if not args.no_beat:
                 VAR_DIR.mkdir(exist_ok=True)
-                celery.append(CeleryBeat(VAR_DIR / "celerybeat-schedule", **echo))
+                schedule = VAR_DIR / "celerybeat-schedule"
+                celery.append(CeleryBeat(schedule, loglevel=args.loglevel, **echo))
             start_all(celery)
         except RuntimeError as error:  # a process did not start: its output says why
             print(f"python -m guide worker: {error}", file=sys.stderr)
@@ -303,9 +307,3 @@ def start_workers(args: argparse.Namespace) -> int:
             stop_all([redis])
         workdir.cleanup()
         print("Stopped.", flush=True)
-
-
-if __name__ == "__main__":
-    from guide.cli import main
-
-    sys.exit(main(["worker", *sys.argv[1:]]))
