@@ -38,6 +38,7 @@ from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 import demo_app.lesson.tasks  # noqa: F401  (registers the tasks in TASKS)
+import demo_app.runs.retention  # noqa: F401  (registers cleanup_old_data)
 from demo_app import db
 from demo_app.config import get_settings
 from demo_app.models import AppInstance, RunStatus, TaskRun, as_utc, utcnow
