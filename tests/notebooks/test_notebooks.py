@@ -71,8 +71,8 @@ KEY_OUTPUTS = {
         r"send_welcome_email +retrying +1 .*SMTPRecipientsRefused",
         r"send_welcome_email +succeeded +[23] .*\n.*\nwelcome emails to ann: 1$",
         r"send_welcome_email +dead +3 .*SMTPRecipientsRefused",
-        r"retry -> 202 .*\n.*\n.*\n +send_welcome_email +succeeded .*"
-        r"'Welcome to the guide demo: confirm your address'",
+        # the subject, cut to the table's width
+        r"retry -> 202 .*\n.*\n.*\n +send_welcome_email +succeeded .*'Welcome to the guide demo",
         r"Not yet: ",
     ],
     "07-monitoring": [
