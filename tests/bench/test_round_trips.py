@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -19,6 +21,7 @@ def trips(way: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.live  # runs the counting script as a process
 def test_records_add_a_claim_and_an_outcome_per_run():
     plain, recorded = trips("plain"), trips("recorded")
 
