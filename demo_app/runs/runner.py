@@ -28,8 +28,6 @@ from demo_app.runs.queue import TASKS, NoRetry, RetryLater, instance_id
 
 log = logging.getLogger("demo_app.tasks")
 
-RUNNABLE = (RunStatus.QUEUED, RunStatus.RETRYING, RunStatus.INTERRUPTED)
-
 
 def backoff(attempt: int) -> timedelta:
     """2, 4, 8, 16... times the base delay."""
