@@ -23,8 +23,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
@@ -62,27 +62,49 @@ async def current(engine: AsyncEngine) -> str | None:
 BASELINE = "0001"
 
 
-def _upgrade(connection) -> None:
-    if MigrationContext.configure(connection).get_current_revision() is None and (
-        "users" in inspect(connection).get_table_names()
-    ):  # made by `create_all` before migrations: it is the baseline's schema
+# Two processes starting at once both migrate (uvicorn --workers 2, Celery workers): the
+# second waits for this lock, then reads the schema the first one made. Everything it
+# decides on (the revision, "made before migrations") is read after the lock, never before:
+# read before, it could see no revision, then the first one's commit, then its tables, and
+# take a migrated database for one made before migrations.
+MIGRATION_LOCK = 0x6D696772  # "migr"
+
+
+def lock(connection) -> None:
+    """Take the migration lock for the connection's transaction (re-entrant)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    elif (
+        connection.dialect.name == "sqlite"
+        and not connection.connection.driver_connection.in_transaction
+    ):
+        # The driver would run each statement on its own: one transaction, the lock first.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _upgrade(connection) -> str | None:
+    """Migrate to head under the lock; the revision found once the lock was held."""
+    lock(connection)
+    before = MigrationContext.configure(connection).get_current_revision()
+    if before is None and "users" in inspect(connection).get_table_names():
+        # made by `create_all` before migrations: it is the baseline's schema
         log.info("database made before migrations: recorded as at %s", BASELINE)
         command.stamp(config(connection), BASELINE)
     command.upgrade(config(connection), "head")
+    return before
 
 
 async def upgrade(engine: AsyncEngine, attempts: int = 10) -> tuple[str | None, str]:
     """Migrate to head; the revision before and after. Safe with several processes at once."""
     for attempt in range(attempts):
         try:
-            before = await current(engine)
             async with engine.connect() as connection:
-                await connection.run_sync(_upgrade)
+                before = await connection.run_sync(_upgrade)
                 await connection.commit()
             return before, head()
-        except (OperationalError, IntegrityError):
-            # SQLite: another process is migrating right now ("table ... already exists",
-            # "database is locked"); PostgreSQL waits on the advisory lock instead.
+        except OperationalError:
+            # SQLite: another process holds the write lock for longer than the driver's
+            # wait ("database is locked"); PostgreSQL waits on the advisory lock instead.
             if attempt == attempts - 1:
                 raise
             await asyncio.sleep(0.1 * (attempt + 1))

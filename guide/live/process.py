@@ -137,7 +137,8 @@ class LiveServer:
                         return line
                 left = deadline - time.monotonic()
                 if left <= 0 or self._eof:
-                    raise TimeoutError(f"no line matching {pattern!r} after {timeout}s")
+                    why = "the output ended" if self._eof else f"{timeout}s passed"
+                    raise TimeoutError(f"no line matching {pattern!r}: {why}")
                 self._changed.wait(min(left, 0.1))
 
     def wait_for_lines(
@@ -153,8 +154,10 @@ class LiveServer:
                 if len(found) >= count:
                     return found
                 if left <= 0 or self._eof:
+                    why = "the output ended" if self._eof else f"{timeout}s passed"
                     raise TimeoutError(
-                        f"{len(found)} of {count} lines matching {pattern!r} after {timeout}s"
+                        f"{len(found)} of {count} lines matching {pattern!r}: {why}; "
+                        f"the output's last lines:\n" + "\n".join(self.lines[-40:])
                     )
                 self._changed.wait(min(left, 0.1))
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -50,6 +51,27 @@ async def test_the_migrations_make_exactly_the_schema_the_models_describe(engine
 async def test_migrating_again_changes_nothing(engine):
     await migrate.upgrade(engine)
     assert await migrate.upgrade(engine) == (migrate.head(), migrate.head())
+
+
+async def test_a_migration_waiting_for_the_lock_reads_the_schema_only_once_it_holds_it(
+    engine, database_url
+):
+    """One process holds the migration lock and migrates; the other starts meanwhile. The
+    second reads the revision (and whether the tables predate migrations) after the first
+    one's commit, under the lock: it finds head and changes nothing. Read before the lock,
+    it could find no revision, then the first one's tables, and stamp and re-run them."""
+    first = create_async_engine(database_url)
+    try:
+        async with first.connect() as holder:
+            await holder.run_sync(migrate.lock)
+            await holder.run_sync(lambda sync: command.upgrade(migrate.config(sync), "head"))
+            second = asyncio.create_task(migrate.upgrade(engine))
+            await asyncio.sleep(0.2)
+            assert not second.done()  # it waits for the lock
+            await holder.commit()
+        assert await second == (migrate.head(), migrate.head())
+    finally:
+        await first.dispose()
 
 
 @pytest.mark.live  # runs `python -m demo_app migrate` processes

@@ -11,17 +11,12 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from demo_app import models  # noqa: F401  (registers the tables)
 from demo_app.config import get_settings
-
-# Two web processes starting at once both try to migrate: the second waits here (on
-# PostgreSQL a transaction-scoped advisory lock, on SQLite the write lock, taken up front)
-# and then finds the schema already at head.
-MIGRATION_LOCK = 0x6D696772  # "migr"
+from demo_app.platform.migrate import lock
 
 
 def run_migrations(connection) -> None:
@@ -32,14 +27,7 @@ def run_migrations(connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-        elif (
-            connection.dialect.name == "sqlite"
-            and not connection.connection.driver_connection.in_transaction
-        ):
-            # The driver would run each CREATE on its own: one transaction, the lock first.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        lock(connection)  # one process migrates at a time; re-entrant, so taken again here
         context.run_migrations()
 
 
