@@ -141,6 +141,40 @@ def claim_marks(text: str) -> list[ClaimMark]:
     return found
 
 
+# A part a first read can skip: `??? deeper "In the demo app: ..."` and its indented body.
+# The site folds it (a collapsed block), the terminal shows its title and the command
+# that unfolds it (`python -m guide N --deep`).
+DEEPER = re.compile(r"^\?\?\?\+?\s+deeper\b")
+SNIPPET_LINE = re.compile(r"^\s*-{2}8<-{2}\s")
+WORD = re.compile(r"[^\W_][\w'’.-]*")
+
+
+def first_read(text: str) -> str:
+    """`text` without its deeper parts (each `??? deeper` line and its indented body)."""
+    lines = text.splitlines()
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        if DEEPER.match(lines[index]):
+            index += 1
+            while index < len(lines) and (not lines[index].strip() or lines[index][:1] in " \t"):
+                index += 1
+            continue
+        out.append(lines[index])
+        index += 1
+    return "\n".join(out)
+
+
+def words(text: str) -> int:
+    """The words a reader reads in `text`: prose, headings, lists and tables, not code (fences,
+    included snippets), comments or link targets."""
+    prose = "\n".join(
+        line for line in outside_fences(without_comments(text)) if not SNIPPET_LINE.match(line)
+    )
+    prose = re.sub(r"\]\([^)]*\)", "]", prose)  # [text](target): the text is read
+    return len(WORD.findall(prose))
+
+
 def without_comments(text: str) -> str:
     """`text` without its `<!-- ... -->` comments, except inside code fences, where they are
     code. A line that held only a comment goes with it."""
