@@ -64,12 +64,17 @@ def main(argv: list[str] | None = None) -> int:
 def read(argv: list[str]) -> int:
     parser = _parser(None, "Read the FastAPI background tasks guide: all of it, or one section.")
     parser.usage = (
-        "%(prog)s [--plain] [SECTION]\n"
+        "%(prog)s [--plain] [--deep] [SECTION]\n"
         "       %(prog)s {list,search,recipes,recipe,tour,exercise,check,serve,worker} ..."
     )
     parser.epilog = COMMANDS_HELP.format(prog=parser.prog)
     parser.add_argument(
         "section", nargs="?", metavar="SECTION", help="a number (6) or a slug (error-handling)"
+    )
+    parser.add_argument(
+        "--deep",
+        action="store_true",
+        help="unfold the deeper parts (the demo app's engineering), folded to a line by default",
     )
     _plain_option(parser)
     args = parser.parse_args(argv)
@@ -92,7 +97,7 @@ def read(argv: list[str]) -> int:
     try:
         parts = [
             Group(
-                render_section(section, plain=plain, prog=parser.prog),
+                render_section(section, plain=plain, prog=parser.prog, deep=args.deep),
                 Text(),
                 footer(section, sections, parser.prog),
             )

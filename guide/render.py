@@ -5,7 +5,9 @@ the text is cut into blocks at column 0: a code fence (found by guide.markdown) 
 Syntax (`title="..."` shown above it, `hl_lines` highlighted), a mermaid sequence diagram
 is drawn in text (guide.diagrams; another kind of diagram: a panel with its source),
 `!!!`/`???` admonitions a Panel, a run of `=== "Tab"` blocks one labelled block per tab.
-Bodies of admonitions and tabs are parsed the same way, so they nest. Everything else goes
+Bodies of admonitions and tabs are parsed the same way, so they nest. A deeper part
+(`??? deeper "In the demo app: ..."`, folded on the site) shows as one line, its title and
+the command that unfolds it, unless `deep` asks for it whole. Everything else goes
 to rich's own Markdown (headings, paragraphs, lists, tables, quotes); its tables fold
 their cells instead of cutting them.
 
@@ -122,16 +124,31 @@ class Diagram:
 
 
 def render_section(
-    section: Section, *, base: Path | None = None, plain: bool = False, prog: str = PROG
+    section: Section,
+    *,
+    base: Path | None = None,
+    plain: bool = False,
+    prog: str = PROG,
+    deep: bool = False,
 ) -> Group:
-    return render(section.source(), base=base, plain=plain, prog=prog)
+    """A section: its first read, each deeper part folded to a line (`deep`: all of it)."""
+    unfold = f"{prog} {section.number} --deep"
+    return render(section.source(), base=base, plain=plain, prog=prog, deep=deep, unfold=unfold)
 
 
 def render(
-    markdown: str, *, base: Path | None = None, plain: bool = False, prog: str = PROG
+    markdown: str,
+    *,
+    base: Path | None = None,
+    plain: bool = False,
+    prog: str = PROG,
+    deep: bool = True,
+    unfold: str = "--deep",
 ) -> Group:
-    """`markdown` with its snippets resolved, as one renderable (`plain`: for no colours)."""
-    return _spaced(blocks(md.without_comments(expand(markdown, base)), plain=plain, prog=prog))
+    """`markdown` with its snippets resolved, as one renderable (`plain`: for no colours;
+    `deep=False`: each deeper part folded to its title and `unfold`, the command that shows it)."""
+    text = md.without_comments(expand(markdown, base))
+    return _spaced(blocks(text, plain=plain, prog=prog, fold=None if deep else unfold))
 
 
 def commands_for_sections(prose: str, prog: str = PROG) -> str:
@@ -140,8 +157,11 @@ def commands_for_sections(prose: str, prog: str = PROG) -> str:
     return SECTION_NAME.sub(lambda name: f"`{prog} {int(name['number'])}`", prose)
 
 
-def blocks(text: str, *, plain: bool = False, prog: str = PROG) -> list[RenderableType]:
-    """One renderable per block of `text`: fences, admonitions, tab groups, prose between."""
+def blocks(
+    text: str, *, plain: bool = False, prog: str = PROG, fold: str | None = None
+) -> list[RenderableType]:
+    """One renderable per block of `text`: fences, admonitions, tab groups, prose between
+    (`fold`: deeper parts become a line naming this command)."""
     lines = text.splitlines()
     out: list[RenderableType] = []
     prose: list[str] = []
@@ -163,14 +183,19 @@ def blocks(text: str, *, plain: bool = False, prog: str = PROG) -> list[Renderab
         elif admonition := ADMONITION.match(line):
             body, index = _indented(lines, index + 1)
             flush()
-            out.append(_admonition(admonition, _spaced(blocks(body, plain=plain, prog=prog))))
+            if fold and admonition["kind"] == "deeper":
+                out.append(_folded(admonition["title"] or "Deeper", fold))
+            else:
+                inner = blocks(body, plain=plain, prog=prog, fold=fold)
+                out.append(_admonition(admonition, _spaced(inner)))
         elif TAB.match(line):
             tabs: list[tuple[str, Group]] = []
             while index < len(lines) and (tab := TAB.match(lines[index])):
                 if tabs and "!" in tab["flags"]:
                     break
                 body, index = _indented(lines, index + 1)
-                tabs.append((tab["title"], _spaced(blocks(body, plain=plain, prog=prog))))
+                inner = blocks(body, plain=plain, prog=prog, fold=fold)
+                tabs.append((tab["title"], _spaced(inner)))
             flush()
             out.append(_tabbed(tabs))
         else:
@@ -251,6 +276,14 @@ def _admonition(match: re.Match[str], body: Group) -> Panel:
         border_style=BORDER.get(kind, "blue"),
         padding=(0, 1),
     )
+
+
+def _folded(title: str, command: str) -> Text:
+    """A deeper part, folded: its title and the command that shows it."""
+    line = Text("▸ ", style="dim")
+    line.append(title, style="bold")
+    line.append(f"  ({command})", style="dim")
+    return line
 
 
 def _tabbed(tabs: list[tuple[str, Group]]) -> Group:

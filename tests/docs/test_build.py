@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from guide.markdown import DEEPER
 from guide.sections import load
 from tests.docs.support import Site
 from tests.support import REPO
@@ -50,6 +51,17 @@ def test_each_section_page_shows_its_content(site: Site):
         page = site.page(f"sections/{section.path.stem}")
         assert "<h1" in page and html.escape(section.title, quote=False) in page
         assert "--8&lt;--" not in page and "--8<--" not in page, section.path.name
+
+
+def test_each_deeper_part_is_a_folded_block_on_the_site(site: Site):
+    """The first read stays in view; each `??? deeper` part is a closed <details>."""
+    folds = 0
+    for section in load():
+        page = site.page(f"sections/{section.path.stem}")
+        wanted = sum(bool(DEEPER.match(line)) for line in section.source().splitlines())
+        assert page.count('<details class="deeper">') == wanted, section.path.name
+        folds += wanted
+    assert folds, "no section has a deeper part"
 
 
 def test_code_on_the_pages_comes_from_the_tested_files(site: Site):

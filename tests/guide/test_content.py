@@ -107,3 +107,54 @@ def test_python_fences_include_files_instead_of_pasting_code(section: sections.S
                 f"line {fence.line}: {len(code)} lines of pasted Python; put the code in a file "
                 "(guide/examples/ or a demo_app region) and include it with --8<--"
             )
+
+
+# The first read: every section outside its deeper parts (`??? deeper "..."`, folded on
+# the site and in the terminal). What a reader who skips the folds reads, in words of prose
+# (code and included files are not counted).
+FIRST_READ_WORDS = 6000
+FIRST_SCREEN_LINES = 30  # a section's minimal code starts within this many lines of the title
+FOLD_TITLE = re.compile(r'^\?\?\?\+?\s+deeper\s+"(In the demo app|Deeper): \S')
+EXAMPLE_INCLUDE = re.compile(r'--8<--\s+"guide/(examples|recipes|queues)/[\w/]+\.py')
+
+
+def test_the_first_read_of_all_ten_sections_is_at_most_6000_words():
+    counts = {s.number: markdown.words(markdown.first_read(s.source())) for s in SECTIONS}
+    total = sum(counts.values())
+    print(f"first-read words per section {counts}, {total} in all")
+    assert total <= FIRST_READ_WORDS, counts
+
+
+@pytest.mark.parametrize("section", SECTIONS, ids=lambda s: s.path.name)
+def test_a_section_opens_with_minimal_code_from_a_file_the_suite_runs(section: sections.Section):
+    lines = section.source().splitlines()
+    title = next(n for n, line in enumerate(lines) if line.startswith("# "))
+    first_screen = lines[title : title + FIRST_SCREEN_LINES]
+    assert any(EXAMPLE_INCLUDE.search(line) for line in first_screen), (
+        f"no guide/examples (or recipes, queues) include in the first {FIRST_SCREEN_LINES} lines"
+    )
+    code_at = next(n for n, line in enumerate(first_screen) if EXAMPLE_INCLUDE.search(line))
+    before = first_screen[:code_at]
+    assert not any(markdown.DEEPER.match(line) for line in before), "a fold before the code"
+
+
+@pytest.mark.parametrize("section", SECTIONS, ids=lambda s: s.path.name)
+def test_deeper_parts_are_titled_for_what_they_hold_and_hold_no_heading(section: sections.Section):
+    text = section.source()
+    lines = text.splitlines()
+    code = {n for fence in markdown.fences(text) for n in range(fence.line - 1, fence.end)}
+    index = 0
+    while index < len(lines):
+        if not markdown.DEEPER.match(lines[index]):
+            index += 1
+            continue
+        assert FOLD_TITLE.match(lines[index]), (
+            f'line {index + 1}: title a deeper part "In the demo app: ..." or "Deeper: ..."'
+        )
+        index += 1
+        while index < len(lines) and (not lines[index].strip() or lines[index][:1] in " \t"):
+            # Headings stay at column 0: the table of contents, the anchors other pages
+            # link to and the notebooks' quotes find them; a fold never swallows one.
+            heading = re.match(r"\s+#{1,6}\s", lines[index]) and index not in code
+            assert not heading, f"line {index + 1}: a heading inside a deeper part"
+            index += 1

@@ -163,3 +163,38 @@ def test_comments_go_except_in_code_and_a_comment_only_line_goes_whole():
         <!-- code -->
         ```
         """)
+
+
+FOLDED = dedent(
+    """\
+    # Title
+
+    ## Part
+
+    Read first, four words.
+
+    ??? deeper "In the demo app: the runs"
+
+        Folded words are not read first.
+
+        ```python
+        code = "is never counted"
+        ```
+
+    After the fold. <!-- a comment is not read -->
+
+    --8<-- "guide/examples/basic_add_task.py"
+    """
+)
+
+
+def test_first_read_drops_each_deeper_part_and_keeps_the_rest():
+    first = markdown.first_read(FOLDED)
+    assert "Folded" not in first and "is never counted" not in first
+    assert "Read first, four words." in first and "After the fold." in first
+
+
+def test_words_count_prose_not_code_comments_or_includes():
+    # Title, Part, Read first four words, After the fold: 2 + 4 + 3
+    assert markdown.words(markdown.first_read(FOLDED)) == 9
+    assert markdown.words("[the text](https://example.com/a-long/target)") == 2

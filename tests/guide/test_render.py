@@ -240,3 +240,47 @@ def test_an_installed_wheels_footer_names_no_notebook(tmp_path):
     )
     assert result.stdout.splitlines()[-1] == "Try it: python -m guide exercise 3"
     assert "notebooks" not in result.stdout
+
+
+FOLDED_SECTION = """\
+# Patterns
+
+## Registration
+
+Two lines of add_task.
+
+??? deeper "In the demo app: limits and quotas"
+
+    The demo refuses a sixth sign-up a minute.
+
+## What to remember
+
+- Tasks run after the response.
+"""
+
+
+def _section_text(tmp_path: Path, *args: str) -> str:
+    content = tmp_path / "content"
+    content.mkdir(exist_ok=True)
+    (content / "05-patterns.md").write_text(FOLDED_SECTION, encoding="utf-8")
+    env = os.environ | {"GUIDE_CONTENT_DIR": str(content), "COLUMNS": "80"}
+    command = [sys.executable, "-m", "guide", "5", "--plain", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+
+
+def test_a_deeper_part_is_one_line_naming_the_command_that_unfolds_it(tmp_path):
+    shown = _section_text(tmp_path)
+    assert "▸ In the demo app: limits and quotas  (python -m guide 5 --deep)" in shown
+    assert "sixth sign-up" not in shown
+    assert "Two lines of add_task." in shown and "Tasks run after the response." in shown
+
+
+def test_deep_unfolds_every_deeper_part(tmp_path):
+    shown = _section_text(tmp_path, "--deep")
+    assert "The demo refuses a sixth sign-up a minute." in shown
+    assert "In the demo app: limits and quotas" in shown and "--deep)" not in shown
+
+
+def test_a_quoted_part_shows_its_deeper_parts_whole(rendered):
+    # render() (the notebooks' quotes) shows everything unless asked to fold.
+    assert "The demo refuses a sixth sign-up a minute." in rendered(FOLDED_SECTION)
