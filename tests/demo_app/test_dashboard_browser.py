@@ -137,6 +137,12 @@ def test_a_registration_and_its_two_tasks_reach_succeeded(open_page, live_databa
     page.wait_for_selector(f"li[data-request-id='{request_id}']")
     for task in ("send_welcome_email", "log_user_action"):
         page.wait_for_selector(run(page, request_id, task, "succeeded"))
+    # Listed in the order they ran: the email (added first) started first.
+    shown = page.eval_on_selector_all(
+        f"li[data-request-id='{request_id}'] .run[data-task]",
+        "rows => rows.map(r => r.dataset.task)",
+    )
+    assert shown == ["send_welcome_email", "log_user_action"]
     page.wait_for_selector("#mail li")  # the welcome email left
     page.wait_for_selector("#stats tr[data-task=send_welcome_email]")
     # Something for each of the other patterns, so the screenshot shows them all.

@@ -124,7 +124,9 @@
 
   function requestRow(request, tasks, now) {
     const start = time(request.received_at);
-    tasks.sort((a, b) => time(a.queued_at) - time(b.queued_at));
+    // In the order they ran (started); those still waiting after them, in queue order.
+    const began = (t) => time(t.started_at) || Infinity;
+    tasks.sort((a, b) => began(a) - began(b) || time(a.queued_at) - time(b.queued_at));
     const ends = tasks.map((t) => ACTIVE.has(t.status) ? now : time(t.finished_at) || now);
     const span = Math.max(100, ...ends.map((end) => end - start), time(request.response_sent_at) - start || 0);
     const at = (moment) => `${Math.min(100, Math.max(0, ((moment - start) / span) * 100))}%`;
