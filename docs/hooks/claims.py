@@ -28,7 +28,8 @@ from guide import markdown, sections
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = ROOT / "tests" / "claims" / "releases.json"
 OUTPUT = ROOT / "var" / "docs-generated" / "claims"  # its own folder: outputs.py records the rest
-WORD = {"holds": "holds", "differs": "differs", "n/a": "n/a"}
+# The claim x release table's cells: one character each, so ten releases fit a laptop.
+WORD = {"holds": "✓", "differs": "✗", "n/a": "–"}
 
 
 def link(mention: Mention) -> str:
@@ -131,23 +132,27 @@ def releases_page(found: dict[str, Claim], cited: dict[str, list[Mention]], data
     at_a_time = max((run["processes"] for run in runs.values()), default=2)
     out = [
         f"`make matrix` took {' and '.join(timing) or 'an unrecorded time'}, {at_a_time} "
-        "releases at a time. Each column was measured on the date it gives below.",
+        "releases at a time.",
         "",
-        "| FastAPI | uploaded | resolved as of | Starlette | uvicorn | AnyIO | httpx "
-        "| pydantic | Python | measured | tests |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| FastAPI | uploaded | Starlette | uvicorn | AnyIO | httpx | pydantic |",
+        "|---|---|---|---|---|---|---|",
     ]
     for column in columns:
         v = column["versions"]
         out.append(
-            f"| **{column['fastapi']}** | {column['uploaded'][:10]} | {cutoff(column)}"
-            f" | {v['starlette']} | {v['uvicorn']} | {v['anyio']} | {v['httpx']}"
-            f" | {v['pydantic']} | {v['python']} | {column['measured']}"
-            f" | {seconds(column['test_seconds'])} |"
+            f"| **{column['fastapi']}** | {column['uploaded'][:10]} | {v['starlette']}"
+            f" | {v['uvicorn']} | {v['anyio']} | {v['httpx']} | {v['pydantic']} |"
         )
-    out += ["", "What turns at each release:", ""]
-    out += [f"- **{column['fastapi']}**: {column['why']}" for column in columns]
+    out += ["", "What turns at each release, and when its column was measured:", ""]
+    out += [
+        f"- **{column['fastapi']}**: {column['why']} (measured {column['measured']} on Python "
+        f"{column['versions']['python']}, in {seconds(column['test_seconds'])}; dependencies "
+        f"as of {cutoff(column)})"
+        for column in columns
+    ]
     out += ["", "## The table", ""]
+    out += ["✓ holds, ✗ differs (what was seen is linked), – n/a on that release.", ""]
+    out += ['<div class="compact-table" markdown>', ""]  # narrow columns (extra.css)
     out += ["| Claim | " + " | ".join(c["fastapi"] for c in columns) + " |"]
     out += ["|---|" + "---|" * len(columns)]
     ids = sorted(set(found) | set(cited))  # the claims of the index; a renamed one's old row goes
@@ -160,7 +165,8 @@ def releases_page(found: dict[str, Claim], cited: dict[str, list[Mention]], data
             seen = f"[{word}](#seen-{claim_id})" if noted else word
             cells.append(seen)
         anchor = f'<a id="row-{claim_id}"></a>'
-        out.append(f"| {anchor}[{code(claim_id)}](claims.md#{claim_id}) | {' | '.join(cells)} |")
+        out.append(f"| {anchor}[{claim_id}](claims.md#{claim_id}) | {' | '.join(cells)} |")
+    out += ["", "</div>"]
     out += ["", "## What was seen where a claim does not hold", ""]
     out += ["A claim that differed was run once more on its own; where it then passed, the"]
     out += ["cell says holds and what the first run saw is listed here too.", ""]

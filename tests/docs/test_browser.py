@@ -123,3 +123,14 @@ def test_mermaid_diagrams_render(site_page: Watched, path: str, tab: str | None)
     )
     diagram.scroll_into_view_if_needed()
     site_page.shot(f"mermaid-{re.sub(r'[^a-z]+', '-', (tab or path).lower()).strip('-')}")
+
+
+def test_the_release_tables_fit_a_laptop_screen(site_page: Watched):
+    """At 1280 pixels wide, no table of the releases page scrolls sideways."""
+    page = site_page.goto("releases/")
+    widths = page.eval_on_selector_all(
+        ".md-typeset__table table",
+        "ts => ts.map(t => [t.scrollWidth, t.closest('.md-typeset__scrollwrap').clientWidth])",
+    )
+    assert len(widths) == 2
+    assert all(wide <= room for wide, room in widths), widths
