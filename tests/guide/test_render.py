@@ -259,24 +259,30 @@ Two lines of add_task.
 """
 
 
-def _section_text(tmp_path: Path, *args: str) -> str:
+def _section_text(tmp_path: Path, monkeypatch, capsys, *args: str) -> str:
+    """What `python -m guide 5 --plain [args]` prints for FOLDED_SECTION (in this process)."""
+    from guide import cli
+
     content = tmp_path / "content"
     content.mkdir(exist_ok=True)
     (content / "05-patterns.md").write_text(FOLDED_SECTION, encoding="utf-8")
-    env = os.environ | {"GUIDE_CONTENT_DIR": str(content), "COLUMNS": "80"}
-    command = [sys.executable, "-m", "guide", "5", "--plain", *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    monkeypatch.setenv("GUIDE_CONTENT_DIR", str(content))
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli.read(["5", "--plain", *args]) == 0
+    return capsys.readouterr().out
 
 
-def test_a_deeper_part_is_one_line_naming_the_command_that_unfolds_it(tmp_path):
-    shown = _section_text(tmp_path)
+def test_a_deeper_part_is_one_line_naming_the_command_that_unfolds_it(
+    tmp_path, monkeypatch, capsys
+):
+    shown = _section_text(tmp_path, monkeypatch, capsys)
     assert "▸ In the demo app: limits and quotas  (python -m guide 5 --deep)" in shown
     assert "sixth sign-up" not in shown
     assert "Two lines of add_task." in shown and "Tasks run after the response." in shown
 
 
-def test_deep_unfolds_every_deeper_part(tmp_path):
-    shown = _section_text(tmp_path, "--deep")
+def test_deep_unfolds_every_deeper_part(tmp_path, monkeypatch, capsys):
+    shown = _section_text(tmp_path, monkeypatch, capsys, "--deep")
     assert "The demo refuses a sixth sign-up a minute." in shown
     assert "In the demo app: limits and quotas" in shown and "--deep)" not in shown
 
