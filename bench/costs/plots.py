@@ -1,16 +1,12 @@
-"""The results drawn (matplotlib, SVG): one figure per measure, a panel per mail latency,
-a line per way, concurrency along the bottom. Read from the JSON only."""
+"""The results drawn (matplotlib, SVG): one figure per measure, a panel per mail latency
+stacked so each is as wide as the page, a line per way, concurrency along the bottom, the
+legend below them all. Read from the JSON only. matplotlib is loaded when a figure is drawn:
+the docs hook reads FIGURES without it.
+"""
 
 from __future__ import annotations
 
 import io
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-matplotlib.rcParams["svg.hashsalt"] = "costs"  # the same JSON draws the same file
 
 FIGURES = {
     "response": ("Response time, p50 (solid) and p95 (dotted)", "response_ms", None),
@@ -38,13 +34,30 @@ def series(data: dict, mode: str, latency: int, measure: str) -> tuple[list, lis
     return xs, solid, dotted
 
 
+PANEL_INCHES = (8.0, 3.0)  # shown at the page's width (about 720 px): text stays legible
+
+
 def figure(data: dict, title: str, measure: str) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import ticker
+
+    matplotlib.rcParams["svg.hashsalt"] = "costs"  # the same JSON draws the same file
+    matplotlib.rcParams["font.size"] = 11
     latencies = data["settings"]["mail_latencies_ms"]
+    width, height = PANEL_INCHES
+    legend_inches = 0.3 * ((len(data["modes"]) + 1) // 2) + 0.4
     fig, axes = plt.subplots(
-        1, len(latencies), figsize=(4.2 * len(latencies) + 2.6, 4), sharey=True, squeeze=False
+        len(latencies),
+        1,
+        figsize=(width, height * len(latencies) + legend_inches),
+        sharex=True,
+        squeeze=False,
     )
     colours = plt.get_cmap("tab10")
-    for ax, latency in zip(axes[0], latencies, strict=True):
+    for ax, latency in zip(axes[:, 0], latencies, strict=True):
         for n, mode in enumerate(data["modes"]):
             if measure == "delivery_ms" and mode["key"] == "no-task":
                 continue
@@ -62,14 +75,16 @@ def figure(data: dict, title: str, measure: str) -> str:
         ax.set_xticks(
             data["settings"]["concurrencies"], [str(c) for c in data["settings"]["concurrencies"]]
         )
-        ax.set_title(f"mail server {latency} ms")
-        ax.set_xlabel("concurrent clients")
+        ax.set_title(f"mail server {latency} ms", loc="left", fontsize="medium")
+        ax.set_ylabel("ms (log)")
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
         ax.grid(True, which="major", alpha=0.3)
-    axes[0][0].set_ylabel("milliseconds (log)")
+    axes[-1][0].set_xlabel("concurrent clients")
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="center right", fontsize="small")
+    total = height * len(latencies) + legend_inches
+    fig.legend(handles, labels, loc="lower center", ncols=2, frameon=False)
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 1 - 2.6 / (4.2 * len(latencies) + 2.6), 1))
+    fig.tight_layout(rect=(0, legend_inches / total, 1, 1))
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(fig)
