@@ -54,7 +54,7 @@ KEY_OUTPUTS = {
         r".*│ task from dependency\n.*│ task from endpoint\n(.*\n)*.*/signup-swapped.*\n"
         r".*│ task from sub-dependency\n.*│ task from dependency\n"
         r".*│ task from yield-dependency\n.*│ task from endpoint",
-        r'"queued_tasks":1\} in \d+ ms\n.*"queued_tasks":1\} in \d+ ms\n.*"queued_tasks":1\}',
+        r'"queued_tasks":1\}\n.*"queued_tasks":1\}\n.*"queued_tasks":1\}',
         r"^\[1, 2\]$",
         r"│ ann: audit written\n.*POST /right/bob.*\n.*│ bob: welcome email sent\n.*│ bob: audit",
         r"Not yet: ",
