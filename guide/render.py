@@ -151,9 +151,28 @@ def render(
     return _spaced(blocks(text, plain=plain, prog=prog, fold=None if deep else unfold))
 
 
+# A link from a section to another page of the site: `[text](../recipes.md#name)`.
+PAGE_LINK = re.compile(
+    r"\[(?P<text>[^\]]+)\]\(\.\./(?P<page>[a-z-]+)\.md(?:#(?P<anchor>[\w-]+))?\)"
+)
+
+
+def _page_link(link: re.Match[str], prog: str) -> str:
+    """A link to another page as a terminal reader can follow it: a recipe is a command, a
+    claim names its id (its test is tests/claims/), another page its file under docs/."""
+    text, page, anchor = link["text"], link["page"], link["anchor"]
+    if page == "recipes" and anchor:
+        return f"{text} (`{prog} recipe {anchor}`)"
+    if page == "claims" and anchor:
+        return f"{text} `{anchor}`"
+    return f"{text} (docs/{page}.md)"
+
+
 def commands_for_sections(prose: str, prog: str = PROG) -> str:
-    """`prose` with each link to a section's file, or bare file name, made its command."""
+    """`prose` with each link to a section's file, or bare file name, made its command, and
+    each link to another page of the site made something a terminal can follow."""
     prose = SECTION_LINK.sub(lambda link: f"{link['text']} (`{prog} {int(link['number'])}`)", prose)
+    prose = PAGE_LINK.sub(lambda link: _page_link(link, prog), prose)
     return SECTION_NAME.sub(lambda name: f"`{prog} {int(name['number'])}`", prose)
 
 

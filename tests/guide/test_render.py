@@ -184,14 +184,14 @@ def test_a_link_to_a_section_file_becomes_the_command_that_opens_it(rendered):
 def test_links_elsewhere_and_file_names_in_code_are_left_alone(rendered):
     out = rendered(
         dedent("""\
-            The [releases table](../releases.md) and notes-03-how-they-work.md.
+            The [FastAPI docs](https://fastapi.tiangolo.com/) and notes-03-how-they-work.md.
 
             ```text
             guide/content/03-how-they-work.md
             ```
             """)
     )
-    assert "../releases.md" in out and "notes-03-how-they-work.md" in out
+    assert "https://fastapi.tiangolo.com/" in out and "notes-03-how-they-work.md" in out
     assert "guide/content/03-how-they-work.md" in out
 
 
@@ -290,3 +290,14 @@ def test_deep_unfolds_every_deeper_part(tmp_path, monkeypatch, capsys):
 def test_a_quoted_part_shows_its_deeper_parts_whole(rendered):
     # render() (the notebooks' quotes) shows everything unless asked to fold.
     assert "The demo refuses a sixth sign-up a minute." in rendered(FOLDED_SECTION)
+
+
+def test_links_to_other_pages_become_what_a_terminal_can_follow(rendered):
+    shown = rendered(
+        "See the [recipe](../recipes.md#job-status-202), the [claim](../claims.md#shutdown-waits)"
+        " and [the decision guide](../choosing.md#celery)."
+    )
+    assert "recipe (python -m guide recipe job-status-202)" in shown
+    assert "claim shutdown-waits" in shown
+    assert "the decision guide (docs/choosing.md)" in shown
+    assert "../" not in shown
