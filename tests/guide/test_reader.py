@@ -29,11 +29,12 @@ LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
 
-def on_a_100x40_terminal(section: sections.Section) -> str:
+def on_a_100x40_terminal(section: sections.Section, deep: bool = False) -> str:
+    """The section as `python -m guide N` draws it (`deep`: with `--deep`, folds open)."""
     console = Console(
         file=io.StringIO(), width=100, height=40, force_terminal=True, color_system=None
     )
-    console.print(render_section(section), footer(section, REAL))
+    console.print(render_section(section, deep=deep), footer(section, REAL))
     return console.file.getvalue()
 
 
@@ -51,7 +52,8 @@ def table_cells(section: sections.Section) -> list[str]:
 
 @pytest.mark.parametrize("section", REAL, ids=lambda section: str(section.number))
 def test_every_section_fits_a_100_column_terminal_with_nothing_cut(section):
-    out = on_a_100x40_terminal(section)
+    assert all(len(line.rstrip()) <= 100 for line in on_a_100x40_terminal(section).splitlines())
+    out = on_a_100x40_terminal(section, deep=True)  # every table, folded ones included
     assert "sequenceDiagram" not in out and "->>" not in out  # no raw mermaid
     assert "```" not in out
     assert out.count("…") == section.source().count("…")  # rich marks a cut cell with …
