@@ -7,6 +7,7 @@ Snippet includes are checked by test_snippets.py (`check_all()` of the real guid
 from __future__ import annotations
 
 import ast
+import inspect
 import re
 from pathlib import Path
 
@@ -158,3 +159,14 @@ def test_deeper_parts_are_titled_for_what_they_hold_and_hold_no_heading(section:
             heading = re.match(r"\s+#{1,6}\s", lines[index]) and index not in code
             assert not heading, f"line {index + 1}: a heading inside a deeper part"
             index += 1
+
+
+def test_the_dashboard_is_within_reach_from_every_way_in():
+    """The README, the docs home, section 7's first read and the tour's last words."""
+    from guide.tour import where_next
+
+    assert "/dashboard" in (REPO / "README.md").read_text(encoding="utf-8")
+    assert "(dashboard.md)" in (REPO / "docs" / "index.md").read_text(encoding="utf-8")
+    monitoring = next(s for s in SECTIONS if s.number == 7)
+    assert "(../dashboard.md)" in markdown.first_read(monitoring.source())
+    assert "/dashboard" in inspect.getsource(where_next)
