@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
 
 $(STAMP): $(BIN)/python requirements.lock pyproject.toml
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -e .
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
@@ -61,7 +61,7 @@ browser: install  ## Playwright's own chromium for the browser tests (a download
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD= $(BIN)/python -m playwright install chromium
 
 notebooks: install  ## open the notebooks in JupyterLab (installs it first)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-notebooks.lock -e .
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements-notebooks.lock -e .
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: install  ## what each way of running a task costs (~15 min): bench/results/costs.json, SVGs

@@ -33,7 +33,9 @@ def environment(name: str, spec: list[str]) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     for command in (
         [str(UV), "venv", "--quiet", "--python", sys.executable, str(home / "venv")],
-        [str(UV), "pip", "install", "--quiet", "--python", str(python), *spec],
+        # --compile-bytecode: each process it starts loads .pyc, not the sources compiled anew
+        [str(UV), "pip", "install", "--quiet", "--compile-bytecode", "--python", str(python)]
+        + spec,
     ):
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
         if done.returncode:
