@@ -24,6 +24,12 @@ from demo_app import db
 from demo_app.config import get_settings
 from demo_app.models import AppInstance, RunStatus, TaskRun, utcnow
 from demo_app.platform.context import request_id_var, run_id_var
+from demo_app.platform.log_events import (
+    TASK_ENDED,
+    TASK_OUTCOME_DROPPED,
+    TASK_RAISED,
+    TASK_STARTED,
+)
 from demo_app.runs.queue import TASKS, NoRetry, RetryLater, instance_id
 
 log = logging.getLogger("demo_app.tasks")
@@ -115,14 +121,26 @@ async def run_task(run_id: str, time_limit: float | None = None) -> RunStatus | 
         token = request_id_var.set(run.request_id)
         run_token = run_id_var.set(run.id)
         try:
-            log.info("task %s started (attempt %d)", run.name, run.attempt)
+            which = {"task": run.name, "run_id": run.id, "attempt": run.attempt}
+            log.info(
+                "task %s started (attempt %d)",
+                run.name,
+                run.attempt,
+                extra=TASK_STARTED.extra(**which),
+            )
             started = time.perf_counter()
             try:
                 with anyio.fail_after(time_limit):
                     run.result = await call(TASKS[run.name], run.args)
             except Exception as exc:
                 record_failure(run, exc)
-                log.error("task %s failed: %s: %s", run.name, run.error_type, exc)
+                log.error(
+                    "task %s failed: %s: %s",
+                    run.name,
+                    run.error_type,
+                    exc,
+                    extra=TASK_RAISED.extra(**which, error_type=run.error_type),
+                )
             else:
                 run.status = RunStatus.SUCCEEDED
                 run.error_type = run.error_message = run.error_traceback = None
@@ -135,14 +153,22 @@ async def run_task(run_id: str, time_limit: float | None = None) -> RunStatus | 
                     "task %s attempt %d ended after its run was taken over: outcome not recorded",
                     run.name,
                     run.attempt,
+                    extra=TASK_OUTCOME_DROPPED.extra(**which),
                 )
                 current = await session.get(TaskRun, run_id)
                 return current.status if current else None
             took = f"attempt {run.attempt} took {run.duration_ms:.1f} ms"
+            ended = TASK_ENDED.extra(
+                **which,
+                status=str(run.status),
+                duration_ms=run.duration_ms,
+                next_attempt_at=run.next_attempt_at and run.next_attempt_at.isoformat(),
+            )
             if run.status == RunStatus.RETRYING:
-                log.info("task %s retrying at %s (%s)", run.name, run.next_attempt_at, took)
+                message = "task %s retrying at %s (%s)"
+                log.info(message, run.name, run.next_attempt_at, took, extra=ended)
             else:
-                log.info("task %s %s (%s)", run.name, run.status, took)
+                log.info("task %s %s (%s)", run.name, run.status, took, extra=ended)
             return run.status
         finally:
             request_id_var.reset(token)
