@@ -35,17 +35,23 @@ from typing import Any, Self
 
 import httpx
 
+from demo_app.platform.log_events import (
+    TASK_ENDED,
+    TASK_OUTCOME_DROPPED,
+    TASK_RAISED,
+    TASK_STARTED,
+)
 from demo_app.platform.mailbox import MailSink, ReceivedMail
 from guide import markdown, sections
 from guide.live import FAST_HASHING, Cursor, DemoClient, DemoStack, LiveServer, demo_stack
 from guide.live.celery import CeleryStack, CeleryWorkerProcess, RedisServer, celery_stack
-from guide.live.client import API, Run, elapsed_ms, new_user
+from guide.live.client import API, FINISHED, Run, elapsed_ms, new_user
+from guide.live.process import fields_of
 
 __all__ = ["CeleryDemo", "Demo", "Example", "elapsed_ms", "quote", "show"]
 
-# The app's console format: `INFO demo_app.tasks [register-ann-3f9c0a1b] task ... started`
-APP_LINE = re.compile(r"^(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+) \[([^\]]+)\] (.*)$")
-TASK_EVENT = re.compile(r"^task (\S+) (\w+)\b")  # run_task's own lines: started, succeeded...
+# run_task's events that end an attempt (demo_app/platform/log_events.py)
+ATTEMPT_ENDS = (TASK_RAISED, TASK_ENDED, TASK_OUTCOME_DROPPED)
 UVICORN_LINE = re.compile(r"^(INFO|WARNING|ERROR):\s{2,}")
 CELERY_LINE = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+: \w+/[\w-]+\]")
 TABLE_WIDTH = 100  # characters: what a notebook's and the docs site's code blocks show
@@ -78,10 +84,10 @@ def show_lines(lines: Iterable[str]) -> None:
 
 
 def app_line(line: str) -> tuple[str, str] | None:
-    """(request id, message) of one of the app's log lines; None for anything else (a
-    task's own print, uvicorn's lines, a traceback's)."""
-    match = APP_LINE.match(line)
-    return (match[2], match[3]) if match else None
+    """(request id, message) of one of the app's log lines, from its fields; None for
+    anything else (a task's own print, uvicorn's lines, a traceback's)."""
+    entry = fields_of(line)
+    return (entry["request_id"], entry["message"]) if entry else None
 
 
 class Shown(list):
@@ -340,18 +346,21 @@ class Demo:
         )
 
     def _said(self, request_id: str) -> dict[str, list[str]]:
-        """What each task of the request logged, besides run_task's own lines, by name."""
+        """What each task of the request logged, besides run_task's own lines, by name:
+        the request's log lines between a run's `task.started` and the end of its attempt."""
         said: dict[str, list[str]] = {}
         for output in self._task_outputs():
             running: str | None = None
             for line in output.lines:
-                parsed = app_line(line)
-                if parsed is None or parsed[0] != request_id:
+                entry = fields_of(line)
+                if entry is None or entry["request_id"] != request_id:
                     continue
-                if event := TASK_EVENT.match(parsed[1]):
-                    running = event[1] if event[2] == "started" else None
-                elif running:
-                    said.setdefault(running, []).append(parsed[1])
+                if TASK_STARTED.is_(entry):
+                    running = entry["task"]
+                elif any(end.is_(entry) for end in ATTEMPT_ENDS):
+                    running = None
+                elif running and "event" not in entry:
+                    said.setdefault(running, []).append(entry["message"])
         return said
 
     @asynccontextmanager
@@ -563,13 +572,14 @@ class CeleryDemo(Demo):
 
     def ran_by(self, request: httpx.Response | str) -> dict[str, str]:
         """Which worker ran each task of the request (its last attempt), by task name."""
-        rid = re.escape(self.request_id(request))
-        done = re.compile(rf"\[{rid}\] task (\S+) (?:succeeded|failed|dead)\b")
+        request_id = self.request_id(request)
         return {
-            match[1]: worker.name
+            entry["task"]: worker.name
             for worker in self.workers
             for line in worker.lines
-            if (match := done.search(line))
+            if TASK_ENDED.is_(entry := fields_of(line))
+            and entry["request_id"] == request_id
+            and entry["status"] in FINISHED
         }
 
     def new_worker_output(self, wait_for: str | None = None, timeout: float = 10.0) -> list[str]:

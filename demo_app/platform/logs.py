@@ -1,5 +1,5 @@
 """The platform ring: log lines that carry the request id: rich on a terminal, JSON lines with
-LOG_FORMAT=json."""
+LOG_FORMAT=json (with the named fields of the line's event: demo_app/platform/log_events.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 import sys
 
 from demo_app.platform.context import current_request_id
+from demo_app.platform.log_events import EVENTS
 
 # Every repetition bounded (a local part has at most 64 characters, a domain label 63): an
 # unbounded `[...]*@` tries every start in a long run of such characters with no `@` to the
@@ -47,6 +48,10 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+# The console's line when it is not a terminal (a pipe, a file, a container's log).
+CONSOLE_FORMAT = "%(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -56,9 +61,29 @@ class JsonFormatter(logging.Formatter):
             "request_id": getattr(record, "request_id", "-"),
             "message": record.getMessage(),
         }
+        if event := EVENTS.get(getattr(record, "event", None) or ""):
+            entry["event"] = event.name
+            for name in event.fields:
+                value = getattr(record, name, None)
+                entry[name] = mask_email(value) if isinstance(value, str) else value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry)
+        return json.dumps(entry, default=str)
+
+
+def console_text(entry: dict) -> str:
+    """One JSON log line's keys as the console prints that line when it is not a terminal
+    (`INFO demo_app.tasks [REQUEST-ID] message`, then the traceback's lines, if any)."""
+    record = logging.makeLogRecord(
+        {
+            "levelname": entry["level"],
+            "name": entry["logger"],
+            "request_id": entry["request_id"],
+            "msg": entry["message"],
+            "exc_text": entry.get("exception"),
+        }
+    )
+    return logging.Formatter(CONSOLE_FORMAT).format(record)
 
 
 def setup_logging(log_format: str = "console", level: str = "INFO") -> None:
@@ -76,9 +101,7 @@ def setup_logging(log_format: str = "console", level: str = "INFO") -> None:
         handler.setFormatter(logging.Formatter("[%(request_id)s] %(message)s"))
     else:
         handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(
-            logging.Formatter("%(levelname)s %(name)s [%(request_id)s] %(message)s")
-        )
+        handler.setFormatter(logging.Formatter(CONSOLE_FORMAT))
     handler.addFilter(RequestIdFilter())
     logger.addHandler(handler)
     logger.setLevel(level)

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from demo_app import db
 from demo_app.models import RequestRecord, utcnow
 from demo_app.platform.context import new_request_id, request_id_var
+from demo_app.platform.log_events import RESPONSE_SENT
 from demo_app.platform.logs import one_line
 
 log = logging.getLogger("demo_app.requests")
@@ -98,7 +99,15 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 record.response_sent_at = utcnow()
                 # The path is the client's text, decoded: a %0A in it is a newline here.
-                log.info("%s %s -> %s", record.method, one_line(record.path), record.status_code)
+                log.info(
+                    "%s %s -> %s",
+                    record.method,
+                    one_line(record.path),
+                    record.status_code,
+                    extra=RESPONSE_SENT.extra(
+                        method=record.method, path=record.path, status_code=record.status_code
+                    ),
+                )
                 if self.record and record.path.startswith("/api"):
                     # After the last byte, before the tasks: the client is not kept
                     # waiting, and the record exists even if the process dies mid-task.

@@ -24,6 +24,12 @@ from demo_app import db
 from demo_app.config import get_settings
 from demo_app.models import AppInstance, RunStatus, TaskRun, utcnow
 from demo_app.platform.context import request_id_var, run_id_var
+from demo_app.platform.log_events import (
+    TASK_ENDED,
+    TASK_OUTCOME_DROPPED,
+    TASK_RAISED,
+    TASK_STARTED,
+)
 from demo_app.runs.queue import TASKS, NoRetry, RetryLater, instance_id
 
 log = logging.getLogger("demo_app.tasks")
@@ -99,6 +105,22 @@ def record_failure(run: TaskRun, exc: Exception) -> None:
 # --8<-- [end:record_failure]
 
 
+def attempt_of(run: TaskRun) -> dict[str, Any]:
+    """The fields that name a run's attempt in its log events."""
+    return {"task": run.name, "run_id": run.id, "attempt": run.attempt}
+
+
+def ended(run: TaskRun) -> dict[str, Any]:
+    """The `extra=` of the line that says how an attempt ended (`task.ended`)."""
+    at = run.next_attempt_at
+    return TASK_ENDED.extra(
+        **attempt_of(run),
+        status=str(run.status),
+        duration_ms=run.duration_ms,
+        next_attempt_at=at.isoformat() if at else None,
+    )
+
+
 # --8<-- [start:run_task]
 async def run_task(run_id: str, time_limit: float | None = None) -> RunStatus | None:
     """Run one recorded task and record how it went. Returns the run's status (None: no run).
@@ -115,14 +137,17 @@ async def run_task(run_id: str, time_limit: float | None = None) -> RunStatus | 
         token = request_id_var.set(run.request_id)
         run_token = run_id_var.set(run.id)
         try:
-            log.info("task %s started (attempt %d)", run.name, run.attempt)
+            which = attempt_of(run)  # the fields of its log events (log_events.py)
+            began = TASK_STARTED.extra(**which)
+            log.info("task %s started (attempt %d)", run.name, run.attempt, extra=began)
             started = time.perf_counter()
             try:
                 with anyio.fail_after(time_limit):
                     run.result = await call(TASKS[run.name], run.args)
             except Exception as exc:
                 record_failure(run, exc)
-                log.error("task %s failed: %s: %s", run.name, run.error_type, exc)
+                raised = TASK_RAISED.extra(**which, error_type=run.error_type)
+                log.error("task %s failed: %s: %s", run.name, run.error_type, exc, extra=raised)
             else:
                 run.status = RunStatus.SUCCEEDED
                 run.error_type = run.error_message = run.error_traceback = None
@@ -135,14 +160,16 @@ async def run_task(run_id: str, time_limit: float | None = None) -> RunStatus | 
                     "task %s attempt %d ended after its run was taken over: outcome not recorded",
                     run.name,
                     run.attempt,
+                    extra=TASK_OUTCOME_DROPPED.extra(**which),
                 )
                 current = await session.get(TaskRun, run_id)
                 return current.status if current else None
             took = f"attempt {run.attempt} took {run.duration_ms:.1f} ms"
             if run.status == RunStatus.RETRYING:
-                log.info("task %s retrying at %s (%s)", run.name, run.next_attempt_at, took)
+                when = run.next_attempt_at
+                log.info("task %s retrying at %s (%s)", run.name, when, took, extra=ended(run))
             else:
-                log.info("task %s %s (%s)", run.name, run.status, took)
+                log.info("task %s %s (%s)", run.name, run.status, took, extra=ended(run))
             return run.status
         finally:
             request_id_var.reset(token)

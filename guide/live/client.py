@@ -4,8 +4,10 @@ Every call carries an `X-Request-ID` (the caller's name for it, or `TAG-N`); the
 own id for the request comes back in the response's `X-Request-ID` header.
 `wait_for_tasks(response)` returns once every task run of that request is finished
 (succeeded, failed or dead), read from the app's own run records in its database, so the
-waiting adds no requests to the app's log. It then also waits until the run's last log
-line has reached the console we keep, so whatever a task printed is there to show.
+waiting adds no requests to the app's log. It then also waits until the app's log events
+for the request's response and each run's last attempt (their fields, LOG_FORMAT=json:
+demo_app/platform/log_events.py) have reached the console we keep, so whatever a task
+printed before them is there to show.
 """
 
 from __future__ import annotations
@@ -21,18 +23,13 @@ from typing import Any
 
 import httpx
 
-from guide.live.process import LiveServer
+from demo_app.platform.log_events import RESPONSE_SENT, TASK_ENDED
+from guide.live.process import LiveServer, fields_of
 from guide.live.stack import PASSWORD, DemoStack
 
 API = "/api/v1"
 FINISHED = ("succeeded", "failed", "dead")  # a run in any other status may still run
 BETWEEN_ATTEMPTS = ("retrying",)  # an attempt failed; the next is scheduled
-# run_task's last line for a finished run: `task send_welcome_email succeeded (attempt 1 ...)`
-# run_task's last line for an attempt: `task NAME succeeded (attempt 1 took 2.1 ms)`, or
-# `task NAME retrying at 2026-... (attempt 1 took 16.3 ms)`
-ATTEMPT_ENDED = r"task {name} {status}\b[^(]*\(attempt {attempt} took"
-# the app's line for a request, logged as its response's last byte leaves: `GET /x -> 200`
-REQUEST_LINE = r"\b[A-Z]+ /\S* -> \d{3}"
 
 
 @dataclass(frozen=True)
@@ -101,22 +98,25 @@ class Sent:
         self.starts = {} if from_start else {id(p.lines): len(p.lines) for p in [*outputs, server]}
 
     def caught_up(self, request_id: str, runs: list[Run], outputs: Sequence[LiveServer]) -> bool:
-        """The app logged the request's line, and each run logged the end of its latest
-        attempt, on the consoles in `outputs` (a server restarted since: its new console)."""
-        rid = re.escape(request_id) + r"\b.*"
-        if not self._count(self.server, re.compile(rid + REQUEST_LINE)):
+        """The app logged the request's `response.sent` event on the server's console, and
+        each run the `task.ended` event of its latest attempt, on the consoles in `outputs`
+        (a server restarted since: its new console)."""
+        if not any(RESPONSE_SENT.is_(entry) for entry in self._events(self.server, request_id)):
             return False
         expected = Counter((run.name, run.status, run.attempt) for run in runs)
-        for (name, status, attempt), count in expected.items():
-            ended = ATTEMPT_ENDED.format(name=re.escape(name), status=status, attempt=attempt)
-            pattern = re.compile(rid + ended)
-            if sum(self._count(process, pattern) for process in outputs) < count:
-                return False
-        return True
+        ended = Counter(
+            (entry["task"], entry["status"], entry["attempt"])
+            for process in outputs
+            for entry in self._events(process, request_id)
+            if TASK_ENDED.is_(entry)
+        )
+        return all(ended[run] >= count for run, count in expected.items())
 
-    def _count(self, process: LiveServer, pattern: re.Pattern[str]) -> int:
+    def _events(self, process: LiveServer, request_id: str) -> list[dict[str, Any]]:
+        """The fields of the request's log events on `process`'s console since the send."""
         lines = process.lines[self.starts.get(id(process.lines), 0) :]
-        return sum(1 for line in lines if pattern.search(line))
+        found = (fields_of(line) for line in lines)
+        return [entry for entry in found if entry and entry["request_id"] == request_id]
 
 
 class DemoClient:
@@ -134,6 +134,11 @@ class DemoClient:
         timeout: float = 30.0,
         outputs: Callable[[], Sequence[LiveServer]] | None = None,
     ) -> None:
+        if stack.server.env.get("LOG_FORMAT") != "json":
+            raise ValueError(
+                "DemoClient reads the app's log events: start it with LOG_FORMAT=json "
+                "(demo_env and demo_stack do)"
+            )
         self.stack = stack
         self.tag = tag
         self.http = httpx.Client(base_url=stack.url, timeout=timeout)
@@ -212,9 +217,9 @@ class DemoClient:
         With `retries=False`, a run waiting for its next attempt counts as done: what the
         request's first attempts did, without waiting out the backoff.
 
-        The app logs a request's line (`POST /api/v1/... -> 201`) just before it records the
-        response, and the end of a run's attempt just after it records it: once these lines
-        are here, the consoles hold everything the request and its tasks printed."""
+        The app logs a request's `response.sent` event just before it records the response,
+        and a run's `task.ended` just after it records the attempt's outcome: once these
+        events are here, the consoles hold everything the request and its tasks printed."""
         request_id = self.request_id(request)
         recorded, runs = self.records.of(request_id)
         done = [run.finished or (not retries and run.between_attempts) for run in runs]

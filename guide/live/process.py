@@ -1,7 +1,9 @@
 """Child processes on loopback whose output is kept, and cursors that read it once.
 
 `LiveServer` runs `uvicorn APP` (or, in subclasses, another command) on a free 127.0.0.1
-port and keeps every line it prints, so callers can show (or assert) what it did.
+port and keeps every line it prints, so callers can show (or assert) what it did. The demo
+app's JSON log lines (LOG_FORMAT=json) are kept as `LogLine`s, which carry their fields:
+what the app's tasks did is read from those (`fields_of`), never from a message's wording.
 `Cursor` reads a list that another thread appends to: each look returns what came since
 the last one, and nothing is skipped, however long the caller takes to show it.
 `run_whole` runs a command that starts processes of its own (a docs build runs notebook
@@ -19,8 +21,10 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
+from demo_app.platform.log_events import parse
+from demo_app.platform.logs import console_text
 from demo_app.platform.mailbox import free_port
 
 READY = "Uvicorn running on"
@@ -31,6 +35,26 @@ PROTOCOLS = {
     "httptools": ("--http", "httptools", "--loop", "uvloop"),
 }
 T = TypeVar("T")
+# In a process's env, "1": its JSON log lines are kept as the console prints them when it
+# is not a terminal (`INFO demo_app.tasks [REQUEST-ID] message`), each still with its fields.
+CONSOLE_LOGS = "GUIDE_CONSOLE_LOGS"
+
+
+class LogLine(str):
+    """One of the app's JSON log lines, as kept (its JSON, or its console text), with
+    `fields`: the keys of its JSON object (demo_app/platform/log_events.py)."""
+
+    fields: dict[str, Any]
+
+    def __new__(cls, text: str, fields: dict[str, Any]) -> LogLine:
+        line = super().__new__(cls, text)
+        line.fields = fields
+        return line
+
+
+def fields_of(line: str) -> dict[str, Any] | None:
+    """The fields of a kept line that the app logged as JSON; None for any other line."""
+    return line.fields if isinstance(line, LogLine) else None
 
 
 class Cursor(Generic[T]):
@@ -78,6 +102,7 @@ class LiveServer:
         self.cwd = cwd
         self.echo = echo
         self.lines: list[str] = []
+        self.console_logs = self.env.get(CONSOLE_LOGS) == "1"
         self.process: subprocess.Popen[str] | None = None
         self._eof = False
         self._changed = threading.Condition()
@@ -111,15 +136,27 @@ class LiveServer:
     def _read(self) -> None:
         assert self.process and self.process.stdout
         for line in self.process.stdout:
+            kept = self.keep(line.rstrip("\n"))
             if self.echo:
-                print(line, end="", flush=True)
+                print("\n".join(kept), flush=True)
             with self._changed:
-                self.lines.append(line.rstrip("\n"))
+                self.lines.extend(kept)
                 self._changed.notify_all()
         self.process.stdout.close()
         with self._changed:
             self._eof = True
             self._changed.notify_all()
+
+    def keep(self, text: str) -> list[str]:
+        """The lines kept for one line printed: a JSON log line as a `LogLine` (with
+        `console_logs`, in the console's format: its traceback, if any, on the lines after)."""
+        entry = parse(text)
+        if entry is None:
+            return [text]
+        if not self.console_logs:
+            return [LogLine(text, entry)]
+        first, *rest = console_text(entry).split("\n")
+        return [LogLine(first, entry), *rest]
 
     def output(self) -> str:
         with self._changed:

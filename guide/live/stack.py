@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from demo_app.platform.mailbox import MailSink, ReceivedMail
-from guide.live.process import LiveServer
+from guide.live.process import CONSOLE_LOGS, LiveServer
 
 FAST_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}  # a demo, not a vault
 PASSWORD = "correct horse battery"  # every demo user's, in the tour, notebooks and tests
@@ -24,9 +24,15 @@ DEMO_APP = "demo_app.main:app"
 
 
 def demo_env(workdir: Path, smtp_port: int | None) -> dict[str, str]:
-    """Embedded defaults for a throwaway demo app: its own database, uploads and mail."""
+    """Embedded defaults for a throwaway demo app: its own database, uploads and mail.
+
+    It logs JSON lines, whose fields the harness reads (`guide.live.client`), kept as the
+    console prints them (`CONSOLE_LOGS`): what is shown and asserted reads as on a console.
+    """
     env = {
         "ENVIRONMENT": "development",
+        "LOG_FORMAT": "json",
+        CONSOLE_LOGS: "1",
         "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'demo.db'}",
         "UPLOAD_DIR": str(workdir / "uploads"),
         "SECRET_KEY": "live-demo-secret-key-not-for-production-use",
@@ -95,6 +101,8 @@ def demo_stack(
     ):
         workdir = Path(tmp)
         server_env = demo_env(workdir, sink.port) | dict(env or {})
+        if env and "LOG_FORMAT" in env:  # the caller's format, kept as printed
+            del server_env[CONSOLE_LOGS]
         server = LiveServer(DEMO_APP, env=server_env, args=args, echo=echo)
         stack = DemoStack(server, sink, workdir)
         stack.server.start()

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
+from demo_app.platform.log_events import TASK_ENDED, TASK_RAISED
 from guide import sections
 from guide.console import write_plain
 from guide.live import (
@@ -31,6 +32,7 @@ from guide.live import (
     request_id_of,
 )
 from guide.live.client import login_form, new_user
+from guide.live.process import fields_of
 from guide.tour.code import calls_in
 from guide.tour.steps import RETRY_BASE_SECONDS, SLOW_MAIL, STEPS
 from guide.tour.timeline import Span, render, spans_of
@@ -43,11 +45,19 @@ TOUR_ENV = FAST_HASHING | {
     "TASK_RETRY_BASE_SECONDS": str(RETRY_BASE_SECONDS),
     "SCHEDULER_POLL_SECONDS": "0.2",
 }
-TASK_LINE = re.compile(r"\[(TASK|AUDIT)\]|\btask \w+ (failed|retrying)\b")
-# The app's log lines (`ERROR demo_app.tasks [REQUEST-ID] message`): the message is enough.
-LOG_PREFIX = re.compile(r"^[A-Z]+ [\w.]+ \[[^\]]*\] ")
+# What the demo's tasks print (not log lines): the tour shows their [TASK] and [AUDIT] lines.
+PRINTED = re.compile(r"\[(TASK|AUDIT)\]")
+# The app's log events the tour shows (their message): an attempt that raised, and one that
+# ended with the run retrying or failed.
+SHOWN_ENDS = ("retrying", "failed")
 # The last line of a traceback uvicorn logs: `ConnectionRefusedError: [Errno 111] ...`
 EXCEPTION_LINE = r"^[\w.]*(Error|Exception)\b.*: "
+
+
+def shown_event(entry: dict[str, Any]) -> bool:
+    """Whether the tour shows this log event of the app (its fields) as it arrives."""
+    ended = TASK_ENDED.is_(entry) and entry["status"] in SHOWN_ENDS
+    return ended or TASK_RAISED.is_(entry)
 
 
 class Pace:
@@ -209,9 +219,11 @@ class Tour:
         while True:
             runs = self.client.finished_runs(response, retries=retries)
             for line in self._lines.new():  # everything printed up to `runs` is in here
-                if TASK_LINE.search(line):
-                    message = LOG_PREFIX.sub("", line.strip())
-                    self.arrived(message, "red" if message.startswith("task ") else "yellow")
+                if (entry := fields_of(line)) is not None:
+                    if shown_event(entry):
+                        self.arrived(entry["message"], "red")
+                elif PRINTED.search(line):
+                    self.arrived(line.strip(), "yellow")
             for mail in self._inbox.new():
                 self.arrived(f"📬 email to {mail.to}: {mail.subject!r}", "magenta")
             if runs is not None:
