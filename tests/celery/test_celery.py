@@ -310,7 +310,9 @@ def test_500_tasks_through_2_workers_all_done_none_twice(pair):
         for run in runs:
             client.send_task("demo_app.execute_run", (run.id,))
         sent = time.perf_counter() - started
-        wait_until(lambda: query(pair.app, done, mine) == [(count,)], timeout=60)
+        # What is asserted is all done, none twice, not how fast (the rate is printed): on
+        # 2 cores shared with the rest of the suite it took up to 65 s.
+        wait_until(lambda: query(pair.app, done, mine) == [(count,)], timeout=240)
         elapsed = time.perf_counter() - started
     print(
         f"celery mode: {count} tasks (welcome emails over SMTP) through 2 workers in "
