@@ -90,10 +90,18 @@ class Sent:
     """Where the consoles stood when a request was sent."""
 
     def __init__(
-        self, server: LiveServer, outputs: Sequence[LiveServer], *, from_start: bool = False
+        self,
+        server: LiveServer,
+        outputs: Sequence[LiveServer],
+        *,
+        from_start: bool = False,
+        earlier: Sequence[LiveServer] = (),
     ) -> None:
-        """`from_start`: a request someone else sent; the consoles are read from their start."""
+        """`from_start`: a request someone else sent; the consoles are read from their start,
+        the server's and those of `earlier` servers (a restart since: it may have been
+        answered, and its tasks run, by a server that is gone)."""
         self.server = server
+        self.earlier = list(earlier)
         # id(process.lines) -> its length then
         self.starts = {} if from_start else {id(p.lines): len(p.lines) for p in [*outputs, server]}
 
@@ -101,12 +109,14 @@ class Sent:
         """The app logged the request's `response.sent` event on the server's console, and
         each run the `task.ended` event of its latest attempt, on the consoles in `outputs`
         (a server restarted since: its new console)."""
-        if not any(RESPONSE_SENT.is_(entry) for entry in self._events(self.server, request_id)):
+        servers = [*self.earlier, self.server]
+        answered = (entry for server in servers for entry in self._events(server, request_id))
+        if not any(RESPONSE_SENT.is_(entry) for entry in answered):
             return False
         expected = Counter((run.name, run.status, run.attempt) for run in runs)
         ended = Counter(
             (entry["task"], entry["status"], entry["attempt"])
-            for process in outputs
+            for process in [*self.earlier, *outputs]
             for entry in self._events(process, request_id)
             if TASK_ENDED.is_(entry)
         )
@@ -225,7 +235,9 @@ class DemoClient:
         done = [run.finished or (not retries and run.between_attempts) for run in runs]
         if not recorded or not all(done):
             return None
-        sent = self._sent.get(request_id) or Sent(self.stack.server, [], from_start=True)
+        sent = self._sent.get(request_id) or Sent(
+            self.stack.server, [], from_start=True, earlier=self.stack.earlier
+        )
         if not sent.caught_up(request_id, runs, self.outputs()):
             return None
         return runs

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ class DemoStack:
     server: LiveServer
     mail: MailSink
     workdir: Path
+    earlier: list[LiveServer] = field(default_factory=list)  # the servers `restart` replaced
 
     @property
     def url(self) -> str:
@@ -76,6 +77,7 @@ class DemoStack:
 
     def restart(self, **kwargs: Any) -> LiveServer:
         """A new server process on the same database, mail sink and port."""
+        self.earlier.append(self.server)
         self.server = LiveServer(
             self.server.app,
             env=self.server.env,

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import re
+import textwrap
 import time
 from datetime import UTC, datetime
 
@@ -26,9 +27,9 @@ QUICK_RECOVERY = FAST_HASHING | {
 
 
 def logged_lines_in_the_guide() -> list[str]:
-    """The log excerpt that section 7 shows (its only ```text block)."""
+    """The log excerpt that section 7 shows (its only ```text block, folded or not)."""
     text = sections.find("7", sections.load()).source()
-    return re.search(r"```text\n(.*?)```", text, re.S)[1].splitlines()
+    return textwrap.dedent(re.search(r"```text\n(.*?)^ *```", text, re.S | re.M)[1]).splitlines()
 
 
 def assert_lines_in_order(shown: list[str], printed: list[str]) -> None:
