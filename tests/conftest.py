@@ -11,6 +11,7 @@ import importlib.util
 import os
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support import DATABASES, new_postgres_database, require
+
+# One id for this test run, in each xdist worker and every process they start: the run's
+# notebook tests and its docs build share one execution of each notebook
+# (docs/hooks/notebooks.py keeps a run's copies apart from any other build's).
+os.environ.setdefault(
+    "GUIDE_NOTEBOOKS_RUN", os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+)
 
 if TYPE_CHECKING:
     from guide.live.celery import RedisServer

@@ -11,15 +11,22 @@ it runs or quotes (the harness, the examples, the exercises, the guide's text, d
 the lock file): a build after a change runs the notebooks the
 change concerns again, and a build with nothing changed runs none. `DOCS_NOTEBOOKS=skip`
 publishes them without running them (quick edits under `mkdocs serve`).
+
+The test suite runs the notebooks through `executed_copy` too, in the same cache, one
+process at a time per notebook (a lock file beside each copy): the suite's notebook tests
+and its docs build share one execution of each. A test run keeps its copies in a folder of
+its own (`GUIDE_NOTEBOOKS_RUN`, the run's id), so it executes every notebook itself, once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import fcntl
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -57,9 +64,34 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
+def cache_dir() -> Path:
+    """var/notebooks/, or a test run's own folder in it (`GUIDE_NOTEBOOKS_RUN`)."""
+    run = os.environ.get("GUIDE_NOTEBOOKS_RUN")
+    return CACHE / f"run-{run}" if run else CACHE
+
+
 def cached_path(notebook: Path, sources: str) -> Path:
     key = hashlib.sha256(notebook.read_bytes() + sources.encode()).hexdigest()[:16]
-    return CACHE / f"{notebook.stem}-{key}.ipynb"
+    return cache_dir() / f"{notebook.stem}-{key}.ipynb"
+
+
+def forget_old_runs(hours: float = 2.0) -> None:
+    """Remove the folders of test runs that ended (untouched for `hours`)."""
+    for folder in CACHE.glob("run-*"):
+        if folder != cache_dir() and time.time() - folder.stat().st_mtime > hours * 3600:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def executed_copy(notebook: Path, sources: str | None = None) -> Path:
+    """The notebook's executed copy for these sources: kept, or run now. Another process
+    running the same notebook meanwhile is waited for, and its copy taken."""
+    target = cached_path(notebook, sources or fingerprint())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not target.exists():
+            execute(notebook, target)
+    return target
 
 
 def execute(notebook: Path, target: Path) -> None:
@@ -83,7 +115,8 @@ def execute(notebook: Path, target: Path) -> None:
 
 def executed_notebooks() -> dict[str, Path]:
     """Each notebook's executed copy (run now if there is none for this content)."""
-    CACHE.mkdir(parents=True, exist_ok=True)
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    forget_old_runs()
     sources = fingerprint()
     wanted = {path.stem: cached_path(path, sources) for path in sorted(NOTEBOOKS.glob("*.ipynb"))}
     # the last sections' notebooks (Celery, shutdowns) take longest: they start first
@@ -91,15 +124,15 @@ def executed_notebooks() -> dict[str, Path]:
     if stale:
         began = time.perf_counter()
         with ThreadPoolExecutor(JOBS) as pool:
-            runs = [pool.submit(execute, NOTEBOOKS / f"{s}.ipynb", wanted[s]) for s in stale]
+            runs = [pool.submit(executed_copy, NOTEBOOKS / f"{s}.ipynb", sources) for s in stale]
             for run in runs:
                 run.result()
         took = time.perf_counter() - began
         print(f"INFO    -  notebooks: ran {len(stale)} of {len(wanted)} in {took:.0f} s")
     keep = set(wanted.values())
-    for old in CACHE.glob("*.ipynb"):
-        if old not in keep:
-            old.unlink()
+    for old in [*cache_dir().glob("*.ipynb"), *cache_dir().glob("*.lock")]:
+        if old.with_suffix(".ipynb") not in keep:
+            old.unlink(missing_ok=True)
     return wanted
 
 

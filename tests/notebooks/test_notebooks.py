@@ -1,7 +1,7 @@
 """Every notebook runs top to bottom ("Run All"), headless, shows what its section teaches,
 and keeps to an output budget a reader can read."""
 
-import asyncio
+import importlib.util
 import itertools
 import re
 import sys
@@ -12,13 +12,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from guide import sections
 
 pytestmark = pytest.mark.live
 
-NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
+ROOT = Path(__file__).parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 MAX_LINES_PER_CELL = 25
 MAX_LINES_PER_NOTEBOOK = 80
@@ -182,18 +182,26 @@ def test_each_notebook_ends_with_its_sections_exercise_shared_with_the_terminal(
         assert not any("solution" in c.source for c in cells), f"{path.stem}: a solution"
 
 
-def execute(path: Path, workdir: Path) -> nbformat.NotebookNode:
-    """Run a notebook in a fresh kernel (on this thread's own event loop, closed after)."""
-    notebook = nbformat.reads(path.read_text(), as_version=4)
-    client = NotebookClient(
-        notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": workdir}}
-    )
-    asyncio.run(client.async_execute())
-    return notebook
+def _docs_hook():
+    spec = importlib.util.spec_from_file_location("notebooks_hook", ROOT / "docs/hooks/notebooks.py")
+    assert spec and spec.loader
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    return hook
+
+
+DOCS_NOTEBOOKS = _docs_hook()
+
+
+def execute(path: Path) -> nbformat.NotebookNode:
+    """The notebook run top to bottom in a fresh kernel, once in this test run: the docs
+    build publishes the same execution (docs/hooks/notebooks.py, whichever asks first runs
+    it, the other waits for it)."""
+    return nbformat.read(DOCS_NOTEBOOKS.executed_copy(path), as_version=4)
 
 
 @pytest.fixture(scope="module")
-def executed(request, tmp_path_factory) -> Iterator[dict[str, Future]]:
+def executed(request) -> Iterator[dict[str, Future]]:
     """The selected notebooks, run one at a time (one kernel at a time) in the background,
     longest first."""
     selected = set()
@@ -207,7 +215,7 @@ def executed(request, tmp_path_factory) -> Iterator[dict[str, Future]]:
             selected.add(next(path for path in NOTEBOOKS if path.stem == "03-how-they-work"))
     with ThreadPoolExecutor(1) as pool:
         yield {
-            path.stem: pool.submit(execute, path, tmp_path_factory.mktemp(path.stem))
+            path.stem: pool.submit(execute, path)
             for path in sorted(selected, reverse=True)
         }
         pool.shutdown(cancel_futures=True)
