@@ -50,7 +50,8 @@ async def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
 
 
 # --8<-- [start:claim_run]
-# Built once: a statement's compiled form is cached, and only the values change per run.
+# The claim and the outcome: statements built once, run on a connection (no session): each
+# run passes only its values (building them per run cost more CPU than SQLite's own work).
 NOW = bindparam("now", type_=RUNS.c.started_at.type)
 ME = bindparam("me", type_=RUNS.c.claimed_by.type)
 # any process's, by any process, once due (a message delivered early waits for the sweep)
