@@ -3,6 +3,8 @@
     .venv/bin/python -m bench.costs            # make bench: the full grid, ~10-15 min
     .venv/bin/python -m bench.costs --quick    # make bench-quick: one cell per mode, < 60 s
     .venv/bin/python -m bench.costs --durability  # the demo with and without run records
+    .venv/bin/python -m bench.costs --durability --latencies 100 --concurrencies 10 \
+        --seconds 10 --out /tmp/bench   # one cell, longer: written as debug.json
 
 It prints each cell as it goes and, at the end, the figures the issue asks to reach; it
 asserts nothing. One server (and sink, and workers) per mode, kept for all its cells.
@@ -207,16 +209,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="mode keys (default: all)")
     parser.add_argument("--latencies", type=int, nargs="*", help="mail latencies, ms (debugging)")
     parser.add_argument("--concurrencies", type=int, nargs="*", help="clients (debugging)")
+    parser.add_argument("--seconds", type=float, help="seconds of load per cell (debugging)")
     args = parser.parse_args(argv)
     grid = QUICK if args.quick else FULL
     if args.durability:
         grid, args.only = DURABILITY, args.only or DURABILITY_MODES
-    if args.latencies or args.concurrencies:  # a debugging run: never the committed name
+    if args.latencies or args.concurrencies or args.seconds:  # never the committed name
         grid = replace(
             grid,
             name="debug",
             latencies_ms=tuple(args.latencies or grid.latencies_ms),
             concurrencies=tuple(args.concurrencies or grid.concurrencies),
+            duration=args.seconds or grid.duration,
         )
     run(grid, args.out, args.only)
     return 0

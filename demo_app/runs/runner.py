@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlmodel import col, select
 
 from demo_app import db
@@ -33,6 +33,15 @@ from demo_app.platform.log_events import (
 from demo_app.runs.queue import TASKS, NoRetry, RetryLater, instance_id
 
 log = logging.getLogger("demo_app.tasks")
+RUNS = TaskRun.__table__  # type: ignore[attr-defined]
+
+
+async def status_of(run_id: str) -> RunStatus | None:
+    """Where a run is now (None: no such run)."""
+    async with db.engine().connect() as connection:
+        found = await connection.execute(select(TaskRun.status).where(col(TaskRun.id) == run_id))
+        status = found.scalar_one_or_none()
+    return None if status is None else RunStatus(status)
 
 
 def backoff(attempt: int) -> timedelta:
@@ -47,7 +56,34 @@ async def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
 
 
 # --8<-- [start:claim_run]
-async def claim_run(session, run_id: str) -> TaskRun | None:
+# The claim and the outcome: statements built once, run on a connection (no session): each
+# run passes only its values (building them per run cost more CPU than SQLite's own work).
+NOW = bindparam("now", type_=RUNS.c.started_at.type)
+ME = bindparam("me", type_=RUNS.c.claimed_by.type)
+# any process's, by any process, once due (a message delivered early waits for the sweep)
+DUE = col(TaskRun.status).in_((RunStatus.RETRYING, RunStatus.INTERRUPTED)) & or_(
+    col(TaskRun.next_attempt_at).is_(None), col(TaskRun.next_attempt_at) <= NOW
+)
+ALIVE = select(AppInstance.id).where(col(AppInstance.id) != ME)
+QUEUED_FOR_ME = (col(TaskRun.status) == RunStatus.QUEUED) & or_(
+    col(TaskRun.claimed_by).is_(None), col(TaskRun.claimed_by).not_in(ALIVE)
+)
+CLAIM = (
+    update(TaskRun)
+    .where(col(TaskRun.id) == bindparam("run_id"))
+    .where(or_(DUE, QUEUED_FOR_ME))
+    .values(
+        status=RunStatus.RUNNING,
+        attempt=TaskRun.attempt + 1,
+        started_at=NOW,
+        next_attempt_at=None,
+        claimed_by=ME,
+    )
+    .returning(*RUNS.c)
+)
+
+
+async def claim_run(run_id: str) -> TaskRun | None:
     """Move a run this process may take to `running` in one UPDATE: one process wins it,
     and gets the claimed row back from the same statement (None: not claimed).
 
@@ -57,32 +93,12 @@ async def claim_run(session, run_id: str) -> TaskRun | None:
     itself, or one whose heartbeat expired).
     Never a run another process is running or has queued for itself.
     """
-    me = instance_id()
-    now = utcnow()
-    # any process's, by any process, once due (a message delivered early waits for the sweep)
-    due = col(TaskRun.status).in_((RunStatus.RETRYING, RunStatus.INTERRUPTED)) & or_(
-        col(TaskRun.next_attempt_at).is_(None), col(TaskRun.next_attempt_at) <= now
-    )
-    alive = select(AppInstance.id).where(col(AppInstance.id) != me)
-    queued_for_me = (col(TaskRun.status) == RunStatus.QUEUED) & or_(
-        col(TaskRun.claimed_by).is_(None), col(TaskRun.claimed_by).not_in(alive)
-    )
-    claimed = await session.exec(
-        update(TaskRun)
-        .where(col(TaskRun.id) == run_id)
-        .where(or_(due, queued_for_me))
-        .values(
-            status=RunStatus.RUNNING,
-            attempt=TaskRun.attempt + 1,
-            started_at=now,
-            next_attempt_at=None,
-            claimed_by=me,
+    async with db.engine().begin() as connection:  # committed on the way out
+        claimed = await connection.execute(
+            CLAIM, {"run_id": run_id, "now": utcnow(), "me": instance_id()}
         )
-        .returning(TaskRun)
-    )
-    run = claimed.scalar_one_or_none()
-    await session.commit()
-    return run
+        row = claimed.one_or_none()
+    return None if row is None else TaskRun(**row._mapping)
 
 
 # --8<-- [end:claim_run]
@@ -128,59 +144,65 @@ async def run_task(run_id: str, time_limit: float | None = None) -> RunStatus | 
     `time_limit` (Celery mode's soft limit, in seconds): an attempt that takes longer is
     cancelled and recorded as a failure (`TimeoutError`), so it is retried like any other.
     """
-    async with db.session() as session:
-        run = await claim_run(session, run_id)  # committed: no connection held below
-        if run is None:  # finished, another process has it, or no such run
-            current = await session.get(TaskRun, run_id)
-            return current.status if current else None
-        session.expunge(run)  # its outcome is written by `record_outcome`, fenced, below
-        token = request_id_var.set(run.request_id)
-        run_token = run_id_var.set(run.id)
+    run = await claim_run(run_id)  # committed: no connection held below
+    if run is None:  # finished, another process has it, or no such run
+        return await status_of(run_id)
+    # its outcome is written by `record_outcome`, fenced, below
+    token = request_id_var.set(run.request_id)
+    run_token = run_id_var.set(run.id)
+    try:
+        which = attempt_of(run)  # the fields of its log events (log_events.py)
+        began = TASK_STARTED.extra(**which)
+        log.info("task %s started (attempt %d)", run.name, run.attempt, extra=began)
+        started = time.perf_counter()
         try:
-            which = attempt_of(run)  # the fields of its log events (log_events.py)
-            began = TASK_STARTED.extra(**which)
-            log.info("task %s started (attempt %d)", run.name, run.attempt, extra=began)
-            started = time.perf_counter()
-            try:
-                with anyio.fail_after(time_limit):
-                    run.result = await call(TASKS[run.name], run.args)
-            except Exception as exc:
-                record_failure(run, exc)
-                raised = TASK_RAISED.extra(**which, error_type=run.error_type)
-                log.error("task %s failed: %s: %s", run.name, run.error_type, exc, extra=raised)
-            else:
-                run.status = RunStatus.SUCCEEDED
-                run.error_type = run.error_message = run.error_traceback = None
-            # Not reached when the task is cancelled (shutdown): the run stays `running`,
-            # and is found as interrupted and run again once this process is gone.
-            run.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            run.finished_at = utcnow()
-            if not await record_outcome(session, run):
-                log.warning(
-                    "task %s attempt %d ended after its run was taken over: outcome not recorded",
-                    run.name,
-                    run.attempt,
-                    extra=TASK_OUTCOME_DROPPED.extra(**which),
-                )
-                current = await session.get(TaskRun, run_id)
-                return current.status if current else None
-            took = f"attempt {run.attempt} took {run.duration_ms:.1f} ms"
-            if run.status == RunStatus.RETRYING:
-                when = run.next_attempt_at
-                log.info("task %s retrying at %s (%s)", run.name, when, took, extra=ended(run))
-            else:
-                log.info("task %s %s (%s)", run.name, run.status, took, extra=ended(run))
-            return run.status
-        finally:
-            request_id_var.reset(token)
-            run_id_var.reset(run_token)
+            with anyio.fail_after(time_limit):
+                run.result = await call(TASKS[run.name], run.args)
+        except Exception as exc:
+            record_failure(run, exc)
+            raised = TASK_RAISED.extra(**which, error_type=run.error_type)
+            log.error("task %s failed: %s: %s", run.name, run.error_type, exc, extra=raised)
+        else:
+            run.status = RunStatus.SUCCEEDED
+            run.error_type = run.error_message = run.error_traceback = None
+        # Not reached when the task is cancelled (shutdown): the run stays `running`,
+        # and is found as interrupted and run again once this process is gone.
+        run.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        run.finished_at = utcnow()
+        if not await record_outcome(run):
+            log.warning(
+                "task %s attempt %d ended after its run was taken over: outcome not recorded",
+                run.name,
+                run.attempt,
+                extra=TASK_OUTCOME_DROPPED.extra(**which),
+            )
+            return await status_of(run_id)
+        took = f"attempt {run.attempt} took {run.duration_ms:.1f} ms"
+        if run.status == RunStatus.RETRYING:
+            when = run.next_attempt_at
+            log.info("task %s retrying at %s (%s)", run.name, when, took, extra=ended(run))
+        else:
+            log.info("task %s %s (%s)", run.name, run.status, took, extra=ended(run))
+        return run.status
+    finally:
+        request_id_var.reset(token)
+        run_id_var.reset(run_token)
 
 
 # --8<-- [end:run_task]
 
 
 # --8<-- [start:record_outcome]
-async def record_outcome(session, run: TaskRun) -> bool:
+FENCED = (  # the run, only while this attempt holds it; SET: the values passed
+    update(TaskRun)
+    .where(col(TaskRun.id) == bindparam("run_id"))
+    .where(col(TaskRun.status) == RunStatus.RUNNING)
+    .where(col(TaskRun.claimed_by) == bindparam("holder"))
+    .where(col(TaskRun.attempt) == bindparam("this_attempt"))
+)
+
+
+async def record_outcome(run: TaskRun) -> bool:
     """Write an attempt's outcome only while the run is still this attempt's (a fence).
 
     Recovery can hand a run to another process while this one still runs it (a process
@@ -188,24 +210,23 @@ async def record_outcome(session, run: TaskRun) -> bool:
     idempotent. What the fence prevents is the late attempt overwriting the record of the
     one that took over. False: the outcome was not written.
     """
-    written = await session.exec(
-        update(TaskRun)
-        .where(col(TaskRun.id) == run.id)
-        .where(col(TaskRun.status) == RunStatus.RUNNING)
-        .where(col(TaskRun.claimed_by) == run.claimed_by)
-        .where(col(TaskRun.attempt) == run.attempt)
-        .values(
-            status=run.status,
-            result=run.result,
-            next_attempt_at=run.next_attempt_at,
-            error_type=run.error_type,
-            error_message=run.error_message,
-            error_traceback=run.error_traceback,
-            duration_ms=run.duration_ms,
-            finished_at=run.finished_at,
+    async with db.engine().begin() as connection:
+        written = await connection.execute(
+            FENCED,
+            {
+                "run_id": run.id,
+                "holder": run.claimed_by,
+                "this_attempt": run.attempt,
+                "status": run.status,
+                "result": run.result,
+                "next_attempt_at": run.next_attempt_at,
+                "error_type": run.error_type,
+                "error_message": run.error_message,
+                "error_traceback": run.error_traceback,
+                "duration_ms": run.duration_ms,
+                "finished_at": run.finished_at,
+            },
         )
-    )
-    await session.commit()
     return written.rowcount == 1
 
 
