@@ -67,6 +67,7 @@ notebooks: install  ## open the notebooks in JupyterLab (installs it first)
 bench: install  ## what each way of running a task costs (~15 min): bench/results/costs.json, SVGs
 	$(BIN)/python -m bench.costs
 	$(BIN)/python -m bench.costs --durability
+	$(BIN)/python -m bench.costs --durability --database postgres
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/endpoint_overhead.py
 

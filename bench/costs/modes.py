@@ -36,6 +36,15 @@ STANDALONE_PROBES = {"async": "/ping", "def": "/ping-sync"}
 DEMO_PROBES = {"async": "/health"}  # the demo's unrelated endpoint (async def, reads the db)
 
 
+def _sqlite() -> dict[str, str]:
+    return {}  # demo_env's default: a SQLite file in the stack's own folder
+
+
+# The database the demo's ways run on: `database()` gives each server its env (an empty
+# database of its own). The runner sets it for PostgreSQL (`--database postgres`).
+database: Callable[[], dict[str, str]] = _sqlite
+
+
 @dataclass(frozen=True)
 class Mode:
     key: str
@@ -75,7 +84,7 @@ def demo_body(name: str) -> dict:
 
 @contextmanager
 def demo_inprocess(deliveries: Deliveries, redis: Callable[[], RedisServer]) -> Iterator:
-    with demo_stack(DEMO_ENV, args=QUIET, on_mail=deliveries) as stack:
+    with demo_stack(DEMO_ENV | database(), args=QUIET, on_mail=deliveries) as stack:
         processes = lambda: {"server": pids(stack.server)}  # noqa: E731
         yield (
             Target(stack.url, "/api/v1/auth/register", DEMO_PROBES, processes, demo_body),
@@ -90,7 +99,7 @@ def demo_plain(deliveries: Deliveries, redis: Callable[[], RedisServer]) -> Iter
         tempfile.TemporaryDirectory(prefix="bench-plain-") as tmp,
         MailSink(on_message=deliveries) as sink,
     ):
-        env = demo_env(Path(tmp), sink.port) | DEMO_ENV
+        env = demo_env(Path(tmp), sink.port) | DEMO_ENV | database()
         app = "bench.costs.demo_plain:app"
         with LiveServer(app, env=env, args=QUIET, cwd=REPO) as server:
             processes = lambda: {"server": pids(server)}  # noqa: E731

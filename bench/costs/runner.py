@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.costs            # make bench: the full grid, ~10-15 min
     .venv/bin/python -m bench.costs --quick    # make bench-quick: one cell per mode, < 60 s
     .venv/bin/python -m bench.costs --durability  # the demo with and without run records
+    .venv/bin/python -m bench.costs --durability --database postgres  # the same on PostgreSQL
     .venv/bin/python -m bench.costs --durability --latencies 100 --concurrencies 10 \
         --seconds 10 --out /tmp/bench   # one cell, longer: written as debug.json
 
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from bench.costs import celery_extra, plots, report
+from bench.costs import celery_extra, modes, plots, report
 from bench.costs.load import Deliveries, run_cell
 from bench.costs.modes import CELERY_CONCURRENCY, CELERY_WORKERS, MODES, TASKIQ_WORKERS
 from guide.live.celery import CELERY_ENV, RedisServer
@@ -210,6 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latencies", type=int, nargs="*", help="mail latencies, ms (debugging)")
     parser.add_argument("--concurrencies", type=int, nargs="*", help="clients (debugging)")
     parser.add_argument("--seconds", type=float, help="seconds of load per cell (debugging)")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="with --durability: the demo's database (postgres: an embedded one, no root)",
+    )
     args = parser.parse_args(argv)
     grid = QUICK if args.quick else FULL
     if args.durability:
@@ -222,7 +229,21 @@ def main(argv: list[str] | None = None) -> int:
             concurrencies=tuple(args.concurrencies or grid.concurrencies),
             duration=args.seconds or grid.duration,
         )
-    run(grid, args.out, args.only)
+    if args.database == "sqlite":
+        run(grid, args.out, args.only)
+        return 0
+    if not args.durability:
+        parser.error("--database postgres goes with --durability")
+    from guide.live.postgres import EmbeddedPostgres
+
+    grid = replace(grid, name=f"{grid.name}-postgres")
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-postgres-") as tmp,
+        EmbeddedPostgres(Path(tmp)) as server,
+    ):
+        databases = iter(range(1, 1000))
+        modes.database = lambda: {"DATABASE_URL": server.create_database(f"bench{next(databases)}")}
+        run(grid, args.out, args.only)
     return 0
 
 

@@ -26,19 +26,29 @@ if str(ROOT) not in sys.path:  # bench.costs, from the checkout
 
 from bench.costs import plots, report  # noqa: E402
 
+DATABASES = {"durability": "SQLite", "durability-postgres": "PostgreSQL"}
 
-def durability_results() -> dict | None:
-    """`make bench`'s second run (`--durability`): the demo with and without run records."""
-    path = RESULTS / "durability.json"
+
+def durability_results(name: str = "durability") -> dict | None:
+    """`make bench`'s durability runs: the demo with and without run records, on SQLite
+    (`durability.json`) and on PostgreSQL (`durability-postgres.json`)."""
+    path = RESULTS / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 
 def durability(_data: dict) -> str:
     """The conclusion the page leads with: recorded runs over the same work, plain."""
-    data = durability_results()
+    parts = [durability_on(name, database) for name, database in DATABASES.items()]
+    return "\n\n".join(part for part in parts if part) or (
+        "No durability run in `bench/results/`: `make bench` writes `durability.json`."
+    )
+
+
+def durability_on(name: str, database: str) -> str:
+    data = durability_results(name)
     rows = report.durability(data) if data else []
     if not data or not rows:
-        return "No durability run in `bench/results/`: `make bench` writes `durability.json`."
+        return ""
     lines = [
         "| mail server | clients | server CPU per registration (plain → recorded) | "
         "req/s (plain → recorded) | response p50 | response p95 |",
@@ -56,13 +66,19 @@ def durability(_data: dict) -> str:
     cpu = ", ".join(f"{r['cpu_ratio']:.2f}x (mail server {r['latency']} ms)" for r in at)
     share = ", ".join(f"{r['throughput_share']:.2f}x" for r in at)
     when = datetime.fromisoformat(data["date"]).strftime("%Y-%m-%d %H:%M UTC")
+    counted = (
+        " The server CPU is the app process's: PostgreSQL's own processes are not counted, "
+        "on either way."
+        if database == "PostgreSQL"
+        else " SQLite runs inside the app process: its work is in the server CPU."
+    )
     lead = (
-        f"With {report.DURABILITY_CLIENTS} clients, recorded runs cost {cpu} the server CPU "
-        f"per registration of the same registration on plain `BackgroundTasks`, and "
-        f"answered {share} as many requests per second (measured {when}, "
-        f"{data['settings']['seconds_per_cell']:g} s of load per cell, load average at the "
-        f"start {data['machine']['load_average_start'][0]:.1f} on {data['machine']['cores']} "
-        "cores)."
+        f"**On {database}**, with {report.DURABILITY_CLIENTS} clients, recorded runs cost "
+        f"{cpu} the server CPU per registration of the same registration on plain "
+        f"`BackgroundTasks`, and answered {share} as many requests per second (measured "
+        f"{when}, {data['settings']['seconds_per_cell']:g} s of load per cell, load average "
+        f"at the start {data['machine']['load_average_start'][0]:.1f} on "
+        f"{data['machine']['cores']} cores).{counted}"
     )
     return lead + "\n\n" + "\n".join(lines)
 
