@@ -6,9 +6,11 @@ it under CI=true, where everything the suite needs must be installed by the proj
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -34,3 +36,12 @@ _databases = itertools.count()
 
 def new_postgres_database(server) -> str:
     return server.create_database(f"test_{os.getpid()}_{next(_databases)}")
+
+
+def docs_hook(name: str) -> ModuleType:
+    """The mkdocs hook docs/hooks/NAME.py, loaded as mkdocs loads it (by its path)."""
+    spec = importlib.util.spec_from_file_location(f"{name}_hook", REPO / f"docs/hooks/{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -9,7 +9,6 @@ speed: the figures are printed for a reader, not held to a number here.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import subprocess
@@ -17,6 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support import docs_hook
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ("response_ms", "delivery_ms")
@@ -61,11 +62,7 @@ def test_quick_mode_measures_every_way(tmp_path):
 
 
 def load_hook():
-    spec = importlib.util.spec_from_file_location("costs_hook", ROOT / "docs/hooks/costs.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return docs_hook("costs")
 
 
 class Page:

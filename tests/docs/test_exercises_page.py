@@ -4,24 +4,17 @@ guide/exercises/catalog.py, the one source), with how to start and check each on
 from __future__ import annotations
 
 import html
-import importlib.util
 import re
 
 import pytest
 
 from guide.exercises.catalog import EXERCISES
 from tests.docs.support import Site
-from tests.support import REPO
+from tests.support import REPO, docs_hook
 
 
 def hook():
-    spec = importlib.util.spec_from_file_location(
-        "exercises_hook", REPO / "docs/hooks/exercises.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return docs_hook("exercises")
 
 
 def test_the_list_is_the_catalog_in_order_with_each_ones_commands():

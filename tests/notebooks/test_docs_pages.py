@@ -8,11 +8,10 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from tests.support import docs_hook
+
 REPO = Path(__file__).parents[2]
-spec = importlib.util.spec_from_file_location("notebooks_hook", REPO / "docs/hooks/notebooks.py")
-assert spec and spec.loader
-hook = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(hook)
+hook = docs_hook("notebooks")
 
 PNG = base64.b64encode(b"\x89PNG not really").decode()
 

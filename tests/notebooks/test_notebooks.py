@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.support import docs_hook
+
 from guide import sections
 
 pytestmark = pytest.mark.live
@@ -182,15 +184,7 @@ def test_each_notebook_ends_with_its_sections_exercise_shared_with_the_terminal(
         assert not any("solution" in c.source for c in cells), f"{path.stem}: a solution"
 
 
-def _docs_hook():
-    spec = importlib.util.spec_from_file_location("notebooks_hook", ROOT / "docs/hooks/notebooks.py")
-    assert spec and spec.loader
-    hook = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hook)
-    return hook
-
-
-DOCS_NOTEBOOKS = _docs_hook()
+DOCS_NOTEBOOKS = docs_hook("notebooks")
 
 
 def execute(path: Path) -> nbformat.NotebookNode:

@@ -3,10 +3,10 @@ it names exists, and every figure marker it holds renders from the benchmark's J
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 from tests.queues.ways import IN_PROCESS, QUEUES, ROOT
+from tests.support import docs_hook
 
 PAGE = (ROOT / "docs" / "choosing.md").read_text(encoding="utf-8")
 TESTS = "".join(
@@ -33,10 +33,7 @@ def test_every_test_the_page_names_exists():
 
 
 def test_every_figure_marker_renders_from_the_results():
-    spec = importlib.util.spec_from_file_location("costs_hook", ROOT / "docs/hooks/costs.py")
-    assert spec and spec.loader
-    hook = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hook)
+    hook = docs_hook("costs")
     keys = re.findall(r"<!-- costs:way (\S+) -->", PAGE)
     assert keys
     for key in keys:

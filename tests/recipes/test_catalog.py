@@ -4,7 +4,6 @@ its test, the recipes page and the FAQ's links."""
 from __future__ import annotations
 
 import ast
-import importlib.util
 import os
 import re
 import subprocess
@@ -15,6 +14,7 @@ import pytest
 
 from guide import recipes
 from guide.snippets import expand
+from tests.support import docs_hook
 
 REPO = Path(__file__).resolve().parents[2]
 TESTS = Path(__file__).parent
@@ -139,11 +139,7 @@ def test_reading_recipes_never_imports_the_web_stack(args):
 
 
 def recipes_hook():
-    spec = importlib.util.spec_from_file_location("recipes_hook", REPO / "docs/hooks/recipes.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return docs_hook("recipes")
 
 
 def test_the_recipes_page_includes_each_file_after_its_docstring():
