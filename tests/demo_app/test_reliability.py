@@ -5,9 +5,10 @@ from datetime import timedelta
 
 import pytest
 
+from demo_app import db
 from demo_app.config import get_settings
 from demo_app.models import AuditLog, EmailDelivery, TaskRun, utcnow
-from demo_app.runs import scheduler
+from demo_app.runs import routes, scheduler
 from demo_app.runs.queue import instance_id
 from demo_app.runs.runner import run_task
 from tests.demo_app.support import admin_headers, register, rows, user_headers
@@ -251,3 +252,33 @@ async def test_a_scheduler_waiting_on_the_database_is_alive_a_failing_one_is_not
     assert sched.state == "not running"  # at once, not a window later
     response = await client.get("/health")
     assert (response.status_code, response.json()["status"]) == (503, "unhealthy")
+
+
+async def test_stats_count_every_run_and_take_durations_from_the_latest_successes(
+    client, monkeypatch
+):
+    """Counted in SQL, whatever the number of runs; the percentiles over a task's latest
+    STATS_WINDOW succeeded runs, so an old slow spell leaves them."""
+    monkeypatch.setattr(routes, "STATS_WINDOW", 3)
+    start = utcnow() - timedelta(hours=1)
+    durations = [900.0, 900.0, 900.0, 10.0, 20.0, 30.0]  # slow long ago, fast lately
+    runs = [
+        TaskRun(
+            name="reindex",
+            args={},
+            status="succeeded",
+            duration_ms=duration,
+            queued_at=start + timedelta(minutes=n),
+        )
+        for n, duration in enumerate(durations)
+    ]
+    runs.append(TaskRun(name="reindex", args={}, status="dead", queued_at=start))
+    async with db.session() as session:
+        session.add_all(runs)
+        await session.commit()
+    admin = await admin_headers(client)
+    stats = {s["name"]: s for s in (await client.get("/api/v1/tasks/stats", headers=admin)).json()}
+    reindex = stats["reindex"]
+    assert reindex["counts"] == {"succeeded": 6, "dead": 1}
+    assert reindex["success_rate"] == round(6 / 7, 4)
+    assert reindex["p50_ms"] == 20.0 and reindex["p95_ms"] < 30.0 + 1e-9
