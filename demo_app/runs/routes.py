@@ -83,7 +83,7 @@ async def task_stats(admin: AdminUser, session: SessionDep):
         stats.append(
             TaskStats(
                 name=name,
-                counts=dict(c),
+                counts={status: c[status] for status in RunStatus if status in c},
                 success_rate=round(c[RunStatus.SUCCEEDED] / ended, 4) if ended else None,
                 p50_ms=percentile(durations, 50),
                 p95_ms=percentile(durations, 95),
