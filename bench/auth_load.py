@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parent.parent
-GOAL_MS, GOAL_MB = 250, 600  # the goal for GET /users/me and the server's memory
+GOAL_MS, GOAL_MB = 250, 600  # the goals for GET /users/me and the server's memory
 
 
 def memory_mb(pid: int, field: str) -> float:

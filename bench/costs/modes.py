@@ -48,7 +48,7 @@ database: Callable[[], dict[str, str]] = _sqlite
 @dataclass(frozen=True)
 class Mode:
     key: str
-    number: int  # as in the issue: 0 is the route without tasks
+    number: int  # as on the costs page: 0 is the route without tasks
     label: str
     slots: int | None  # emails that can be in flight at once (None: no fixed bound)
     start: Callable[[Deliveries, Callable[[], RedisServer]], AbstractContextManager]

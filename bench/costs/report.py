@@ -1,4 +1,4 @@
-"""The results as text: the figures the issue asks to reach, and Markdown tables.
+"""The results as text: the goals each way is measured against, and Markdown tables.
 
 Both read only the JSON `runner` wrote, so the docs page (docs/hooks/costs.py) and the
 benchmark's own print-out say the same thing.
@@ -86,7 +86,7 @@ def durability_lines(data: dict) -> list[str]:
 
 
 def goals(data: dict) -> list[str]:
-    """The issue's figures, as measured (printed, never asserted)."""
+    """The goals' figures, as measured (printed, never asserted)."""
     grid = cells(data)
     slowest = max(data["settings"]["mail_latencies_ms"])
     busiest = max(data["settings"]["concurrencies"])

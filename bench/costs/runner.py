@@ -7,7 +7,7 @@
     .venv/bin/python -m bench.costs --durability --latencies 100 --concurrencies 10 \
         --seconds 10 --out /tmp/bench   # one cell, longer: written as debug.json
 
-It prints each cell as it goes and, at the end, the figures the issue asks to reach; it
+It prints each cell as it goes and, at the end, the goals and how far each was reached; it
 asserts nothing. One server (and sink, and workers) per mode, kept for all its cells.
 """
 

@@ -2,8 +2,8 @@
 
 `make bench` writes bench/results/costs.json (`make bench-quick`: quick.json); this hook
 never runs the benchmark. It draws the SVGs from the JSON (`bench.costs.plots`) into the
-site beside the page, and fills the page's markers with the machine, the figures the issue
-asked for and one table per mail latency (`bench.costs.report`), so the page shows exactly
+site beside the page, and fills the page's markers with the machine, the goals, as
+measured, and one table per mail latency (`bench.costs.report`), so the page shows exactly
 what the committed JSON says.
 """
 
