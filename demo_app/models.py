@@ -174,6 +174,7 @@ class TaskRun(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True)
     name: str = Field(index=True)
     args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    recipient: str | None = None  # the address an email task sends to (queue.RECIPIENTS)
     request_id: str | None = Field(default=None, index=True)
     status: RunStatus = Field(
         default=RunStatus.QUEUED, sa_type=stored_as_values(RunStatus), index=True
@@ -191,7 +192,9 @@ class TaskRun(SQLModel, table=True):
     error_traceback: str | None = None
 
 
-# The email quota counts a user's email runs of the last hour (demo_app/platform/quotas.py).
+# The email quota reads an address's email runs of the last hour (demo_app/platform/quotas.py);
+# the task statistics read each task's latest runs.
+Index("ix_task_runs_recipient_queued_at", TaskRun.recipient, TaskRun.queued_at)  # type: ignore[arg-type]
 Index("ix_task_runs_name_queued_at", TaskRun.name, TaskRun.queued_at)  # type: ignore[arg-type]
 Index("ix_task_runs_finished_at", TaskRun.finished_at)  # type: ignore[arg-type]
 Index("ix_email_deliveries_claimed_at", EmailDelivery.claimed_at)  # type: ignore[arg-type]

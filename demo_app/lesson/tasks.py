@@ -43,7 +43,7 @@ class BatchIncomplete(Exception):
 
 
 # --8<-- [start:send_welcome_email]
-@task
+@task(recipient="email")  # counted against the address's hourly email quota
 async def send_welcome_email(email: str, username: str) -> bool:
     """Welcome a newly registered user, with the link that confirms their address. Sent once
     per username, however often it runs.
@@ -74,7 +74,7 @@ def unsubscribe_headers(url: str) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-@task
+@task(recipient="recipient_email")
 async def send_item_notification(
     recipient_email: str,
     recipient_username: str,

@@ -1,9 +1,10 @@
 """The platform ring: per-user quotas, as route dependencies where they can be: emails a
 user's actions cause per hour, uploads per hour and bytes stored.
 
-Counted from the database rows, not in memory (unlike ratelimits.py): a quota must hold
+Counted from the database rows, not in memory (unlike limits.py): a quota must hold
 across restarts and across several worker processes, and the rows are already there. An
-email is a `task_runs` row of an email task, recorded in the request's transaction; an
+email is a `task_runs` row of a task marked `@task(recipient=...)`, recorded in the
+request's transaction with its recipient; an
 upload is an `uploads` row. Past a quota the answer is 429 with Retry-After, raised before
 the route commits, so nothing is written and no task is scheduled.
 
@@ -20,7 +21,7 @@ from datetime import datetime, timedelta
 import anyio
 from fastapi import HTTPException, status
 from sqlalchemy import update
-from sqlmodel import col, func, or_, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from demo_app.config import get_settings
@@ -28,8 +29,6 @@ from demo_app.deps import CurrentUser, SessionDep
 from demo_app.models import TaskRun, Upload, User, as_utc, id_of, utcnow
 
 WINDOW = timedelta(hours=1)
-# The email tasks a user's own actions schedule, and the argument naming the recipient.
-EMAIL_TASKS = {"send_welcome_email": "email", "send_item_notification": "recipient_email"}
 QUOTA_EXCEEDED = {"description": "A quota is used up: try again after Retry-After seconds"}
 
 
@@ -54,16 +53,11 @@ def within_hour(recorded: list[datetime], limit: int, what: str) -> None:
 # --8<-- [start:email_quota]
 async def check_email_quota(session: AsyncSession, email: str) -> None:
     """One more email to `email` this hour, or 429. Call it before scheduling the task."""
-    since = utcnow() - WINDOW
-    to_them = or_(
-        *(
-            (col(TaskRun.name) == name) & (TaskRun.args[argument].as_string() == email)
-            for name, argument in EMAIL_TASKS.items()
-        )
-    )
+    # The runs of the tasks marked @task(recipient=...) record their address: an index
+    # reads this address's runs of the hour, not every email run of the hour.
     query = (
         select(TaskRun.queued_at)
-        .where(col(TaskRun.queued_at) >= since, to_them)
+        .where(TaskRun.recipient == email, col(TaskRun.queued_at) >= utcnow() - WINDOW)
         .order_by(col(TaskRun.queued_at))
     )
     recorded = list((await session.exec(query)).all())

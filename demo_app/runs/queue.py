@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, overload
 
 from fastapi import BackgroundTasks
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +27,9 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 TASKS: dict[str, Callable[..., Any]] = {}
+# A task that emails one address: the parameter naming it. Its runs record the address
+# (`TaskRun.recipient`, indexed), and the hourly email quota counts them by it.
+RECIPIENTS: dict[str, str] = {}
 SECRET_WORDS = ("password", "secret", "token")
 
 # Schedules a recorded run for after the response: in this process, or on Celery.
@@ -59,11 +62,26 @@ class RetryLater(Exception):
         self.at = at
 
 
-def task(func: Callable[P, R]) -> Callable[P, R]:
+@overload
+def task(func: Callable[P, R], /) -> Callable[P, R]: ...
+@overload
+def task(*, recipient: str) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+def task(func: Callable[P, R] | None = None, /, *, recipient: str | None = None) -> Any:
     """Register a function so a stored run can find it by name. Returns it unchanged,
-    with its type: a call to it, or `add_task(func, ...)`, is checked like any other."""
-    TASKS[func.__name__] = func
-    return func
+    with its type: a call to it, or `add_task(func, ...)`, is checked like any other.
+
+    `@task(recipient="email")`: the task emails the address in its `email` parameter, and
+    its runs count against that address's email quota (platform/quotas.py)."""
+
+    def register(func: Callable[P, R]) -> Callable[P, R]:
+        if recipient is not None:
+            if recipient not in inspect.signature(func).parameters:
+                raise TypeError(f"{func.__name__} has no parameter {recipient!r}")
+            RECIPIENTS[func.__name__] = recipient
+        TASKS[func.__name__] = func
+        return func
+
+    return register if func is None else register(func)
 
 
 def stored_arguments(func: Callable[..., Any], args: tuple, kwargs: dict) -> dict[str, Any]:
@@ -78,9 +96,12 @@ def stored_arguments(func: Callable[..., Any], args: tuple, kwargs: dict) -> dic
 def new_run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> TaskRun:
     if TASKS.get(func.__name__) is not func:
         raise ValueError(f"{func.__name__} is not a registered task (use @task)")
+    arguments = stored_arguments(func, args, kwargs)
+    recipient = RECIPIENTS.get(func.__name__)
     return TaskRun(
         name=func.__name__,
-        args=stored_arguments(func, args, kwargs),
+        args=arguments,
+        recipient=arguments[recipient] if recipient else None,
         request_id=current_request_id(),
         claimed_by=instance_id(),
     )

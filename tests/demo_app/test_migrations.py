@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -99,6 +100,32 @@ def baseline_without_revision(connection) -> None:
     """The schema `create_all` made before migrations (the baseline's), with no revision."""
     command.upgrade(migrate.config(connection), migrate.BASELINE)
     connection.execute(text("DROP TABLE alembic_version"))
+
+
+async def test_email_runs_recorded_before_recipients_were_count_against_their_address(engine):
+    """Upgraded to 0004, the runs already recorded get their recipient from their arguments:
+    the email quota of the hour still counts them. The newsletter's runs name no one."""
+    rows = [
+        ("send_welcome_email", {"email": "ann@example.com", "username": "ann"}),
+        ("send_item_notification", {"recipient_email": "bob@example.com", "item_id": 1}),
+        ("send_batch_email", {"recipient_list": ["ann@example.com"], "batch_id": "b"}),
+    ]
+    insert = text(
+        "INSERT INTO task_runs (id, name, args, status, attempt, queued_at)"
+        " VALUES (:id, :name, :args, 'queued', 0, CURRENT_TIMESTAMP)"
+    )
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(migrate.config(sync), "0003"))
+        for n, (name, args) in enumerate(rows):
+            await connection.execute(insert, {"id": str(n), "name": name, "args": json.dumps(args)})
+    await migrate.upgrade(engine)
+    async with engine.connect() as connection:
+        found = await connection.execute(text("SELECT name, recipient FROM task_runs ORDER BY id"))
+        assert found.all() == [
+            ("send_welcome_email", "ann@example.com"),
+            ("send_item_notification", "bob@example.com"),
+            ("send_batch_email", None),
+        ]
 
 
 @pytest.mark.filterwarnings(SQLITE_EXPRESSION_INDEX, SQLITE_REFLECTION)

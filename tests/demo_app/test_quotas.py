@@ -17,7 +17,9 @@ from sqlalchemy import update
 
 from demo_app import db
 from demo_app.config import get_settings
+from demo_app.lesson.tasks import send_item_notification
 from demo_app.models import AuditLog, Item, TaskRun, Upload, User
+from demo_app.runs.queue import new_run
 from guide.live import FAST_HASHING, PASSWORD, demo_stack
 from tests.demo_app.support import (
     admin_headers,
@@ -120,8 +122,11 @@ async def test_runs_another_process_recorded_count_too(client, mail, quota):
     headers = await user_headers(client, "ann")  # 1 of 3
     async with db.session() as session:
         for version in (1, 2):
-            args = {"recipient_email": "ann@example.com", "item_id": 99, "item_version": version}
-            session.add(TaskRun(name="send_item_notification", args=args, claimed_by="elsewhere"))
+            run = new_run(
+                send_item_notification, "ann@example.com", "ann", "a", "created", 99, version
+            )
+            run.claimed_by = "elsewhere"
+            session.add(run)
         await session.commit()
     response = await client.post("/api/v1/items", json={"title": "a"}, headers=headers)
     assert_quota_refusal(response, "3 emails per hour")

@@ -9,7 +9,7 @@ from demo_app.lesson import tasks
 from demo_app.models import Achievement, AuditLog, Item, TaskRun, User, utcnow
 from demo_app.runs import retention
 from demo_app.runs.backend import dispatch_inprocess
-from demo_app.runs.queue import TaskQueue, stored_arguments
+from demo_app.runs.queue import TaskQueue, new_run, stored_arguments, task
 from tests.demo_app.support import rows
 
 
@@ -129,6 +129,14 @@ def test_secrets_are_never_stored_as_task_arguments():
     queue = TaskQueue(background_tasks=None, session=None, dispatch=dispatch_inprocess)
     with pytest.raises(ValueError, match="not a registered task"):
         queue.add_task(reset_password, "a@example.com", "x")
+
+
+def test_an_email_task_run_records_its_recipient_and_other_runs_none():
+    welcome = new_run(tasks.send_welcome_email, username="ann", email="ann@example.com")
+    audit = new_run(tasks.log_user_action, "ann", "login")
+    assert (welcome.recipient, audit.recipient) == ("ann@example.com", None)
+    with pytest.raises(TypeError, match="has no parameter 'to'"):
+        task(recipient="to")(tasks.send_welcome_email)
 
 
 async def test_two_runs_awarding_the_same_badge_send_one_email(app, mail):
