@@ -17,7 +17,7 @@ from sqlmodel import func, or_, select
 
 from demo_app.deps import SessionDep, Tasks
 from demo_app.lesson.tasks import log_user_action, send_welcome_email
-from demo_app.lesson.users import BAD_LINK, account_of_link, release_stale_signup
+from demo_app.lesson.users import BAD_LINK, account_of_link, is_stale_signup, release_signup
 from demo_app.models import User, utcnow
 from demo_app.platform.limits import RATE_LIMITED, limit_logins, limit_registrations
 from demo_app.platform.quotas import check_email_quota
@@ -40,13 +40,19 @@ async def signup_is_free(data: UserCreate, session: SessionDep) -> AsyncIterator
     say why it refused): the rate limit per client is what bounds that enumeration. An
     address whose account never confirmed it in VERIFY_LINK_HOURS is not taken: it is freed.
     """
-    await release_stale_signup(session, data.email)
-    taken = await session.exec(
+    holders = await session.exec(
         select(User).where(
             or_(func.lower(User.username) == data.username.lower(), User.email == data.email)
         )
     )
-    if clash := taken.first():
+    clashes = []
+    for holder in holders.all():
+        if is_stale_signup(holder, data.email):
+            await release_signup(session, holder)
+        else:
+            clashes.append(holder)
+    if clashes:
+        clash = clashes[0]
         field = "username" if clash.username.lower() == data.username.lower() else "email"
         raise HTTPException(status.HTTP_409_CONFLICT, f"That {field} is already registered")
     await check_email_quota(session, data.email)

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from demo_app.config import get_settings
 from demo_app.deps import CurrentUser, SessionDep
-from demo_app.models import Achievement, EmailDelivery, Item, Upload, User, id_of, utcnow
+from demo_app.models import Achievement, EmailDelivery, Item, Upload, User, as_utc, id_of, utcnow
 from demo_app.platform.responses import UNAUTHORIZED, error
 from demo_app.platform.security import hash_password, read_link_token, verify_password
 from demo_app.schemas import PasswordChange, Subscription, UserPublic
@@ -70,22 +70,21 @@ async def account_of_link(session: AsyncSession, token: str, purpose: str) -> Us
     return user
 
 
-async def release_stale_signup(session: AsyncSession, email: str) -> None:
-    """Free an address held by an account that never confirmed it within VERIFY_LINK_HOURS:
-    that account goes, with its rows and files. Admins are never removed this way."""
+def is_stale_signup(user: User, email: str) -> bool:
+    """Whether `user` holds `email` without having confirmed it within VERIFY_LINK_HOURS:
+    a new sign-up may take the address (`release_signup`). Never an admin."""
     cutoff = utcnow() - timedelta(hours=get_settings().verify_link_hours)
-    stale = (
-        await session.exec(
-            select(User).where(
-                User.email == email,
-                col(User.email_verified_at).is_(None),
-                col(User.created_at) < cutoff,
-                col(User.is_admin).is_(False),
-            )
-        )
-    ).first()
-    if stale is None:
-        return
+    return (
+        user.email == email
+        and user.email_verified_at is None
+        and as_utc(user.created_at) < cutoff
+        and not user.is_admin
+    )
+
+
+async def release_signup(session: AsyncSession, stale: User) -> None:
+    """Free the address of an account that never confirmed it (`is_stale_signup`): that
+    account goes, with its rows and files."""
     user_id, welcome = id_of(stale), f"welcome:{stale.username}"
     uploads = (await session.exec(select(Upload.id).where(Upload.owner_id == user_id))).all()
     await session.exec(delete(Achievement).where(col(Achievement.user_id) == user_id))
