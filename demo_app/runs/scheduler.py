@@ -148,6 +148,8 @@ async def due_runs(limit: int = 100) -> list[str]:
 
 
 async def request_of(run_ids: list[str]) -> dict[str, str]:
+    if not run_ids:  # an idle tick: nothing to ask
+        return {}
     async with db.session() as session:
         found = await session.exec(
             select(TaskRun.id, TaskRun.request_id).where(col(TaskRun.id).in_(run_ids))

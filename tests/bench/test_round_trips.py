@@ -29,3 +29,16 @@ def test_records_add_a_claim_and_an_outcome_per_run():
     assert recorded["commits"] == plain["commits"] + 2 * 2, recorded
     # the two runs' rows go in with the user: one INSERT, then one claim and one outcome each
     assert recorded["statements"] == plain["statements"] + 1 + 2 * 2, (plain, recorded)
+
+
+@pytest.mark.live  # runs the counting script as a process
+def test_what_runs_while_nobody_registers_reads_little_and_commits_only_the_scheduler():
+    """/health is one query (the load balancer's probe); an event-stream poll one query per
+    table it follows; an idle scheduler tick beats, recovers (two commits) and finds
+    nothing due, with no query for the requests of no runs."""
+    health, poll, tick = trips("health"), trips("poll"), trips("tick")
+
+    assert (health["statements"], health["commits"]) == (1, 0), health
+    assert (poll["statements"], poll["commits"]) == (3, 0), poll
+    # heartbeat 1, recovery 2, due runs 1, the cleanup lease 2 (held: its UPDATE and INSERT)
+    assert (tick["statements"], tick["commits"]) == (6, 2), tick
