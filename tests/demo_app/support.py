@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from demo_app import db
@@ -59,3 +62,31 @@ async def reader(client, mail, username: str) -> None:
     """A subscriber whose address is confirmed: one the newsletter goes to."""
     await register(client, username, subscribe=True)
     await confirm(client, mail, username)
+
+
+@contextmanager
+def statements_sent() -> Iterator[list[tuple[str, object]]]:
+    """The statements (and their parameters) the app's engine sends inside the block."""
+    statements: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append((statement, parameters))
+
+    sync_engine = db.engine().sync_engine
+    event.listen(sync_engine, "before_cursor_execute", keep)
+    try:
+        yield statements
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", keep)
+
+
+async def plan_of(statement: str, parameters) -> str:
+    """The database's plan for one statement, as text. On PostgreSQL with sequential scans
+    off: an index that can serve the query is then used even on a table of a few rows."""
+    async with db.engine().connect() as connection:
+        if connection.dialect.name == "sqlite":
+            found = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            return "\n".join(row[-1] for row in found)
+        await connection.exec_driver_sql("SET enable_seqscan = off")
+        found = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+        return "\n".join(row[0] for row in found)

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 import anyio
 import httpx
 import pytest
-from sqlalchemy import event
 
 from demo_app import db
 from demo_app.models import RequestRecord
@@ -27,7 +26,14 @@ from demo_app.platform import events
 from guide.live import FAST_HASHING, DemoClient, demo_stack, request_id_of
 from guide.live.celery import celery_stack
 from guide.live.client import new_user
-from tests.demo_app.support import admin_headers, register, rows, user_headers
+from tests.demo_app.support import (
+    admin_headers,
+    plan_of,
+    register,
+    rows,
+    statements_sent,
+    user_headers,
+)
 from tests.records import query, wait_until
 
 EVENTS = "/api/v1/events"
@@ -206,34 +212,13 @@ TOUCHED_INDEXES = {
 }
 
 
-async def plan_of(statement: str, parameters) -> str:
-    """The database's plan for one statement, as text. On PostgreSQL with sequential scans
-    off: an index that can serve the query is then used even on a table of a few rows."""
-    async with db.engine().connect() as connection:
-        if connection.dialect.name == "sqlite":
-            found = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            return "\n".join(row[-1] for row in found)
-        await connection.exec_driver_sql("SET enable_seqscan = off")
-        found = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
-        return "\n".join(row[0] for row in found)
-
-
 async def test_a_poll_reads_each_table_through_its_touched_at_index(client):
     """What a poll costs does not grow with the tables: each query walks its table's index
     on the touched-at expression from the cursor, in order, and stops after PAGE rows.
     Without the index the plan scans the whole table and sorts it."""
     await register(client, "ada")
-    statements: list[tuple[str, object]] = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append((statement, parameters))
-
-    sync_engine = db.engine().sync_engine
-    event.listen(sync_engine, "before_cursor_execute", keep)
-    try:
+    with statements_sent() as statements:
         await poll(events.Changes(events.utcnow() - timedelta(minutes=1)))
-    finally:
-        event.remove(sync_engine, "before_cursor_execute", keep)
     assert len(statements) == 3
     for (statement, parameters), (table, index) in zip(
         statements, TOUCHED_INDEXES.items(), strict=True

@@ -19,12 +19,16 @@ from demo_app import db
 from demo_app.config import get_settings
 from demo_app.lesson.tasks import send_item_notification
 from demo_app.models import AuditLog, Item, TaskRun, Upload, User
+from demo_app.platform.quotas import check_email_quota
 from demo_app.runs.queue import new_run
 from guide.live import FAST_HASHING, PASSWORD, demo_stack
 from tests.demo_app.support import (
     admin_headers,
+    plan_of,
     reader,
+    register,
     rows,
+    statements_sent,
     user_headers,
 )
 
@@ -130,6 +134,20 @@ async def test_runs_another_process_recorded_count_too(client, mail, quota):
         await session.commit()
     response = await client.post("/api/v1/items", json={"title": "a"}, headers=headers)
     assert_quota_refusal(response, "3 emails per hour")
+
+
+async def test_the_email_quota_reads_one_address_runs_through_its_index(client, mail, quota):
+    """What the check costs does not grow with everyone's mail: it reads the address's
+    runs of the hour from the (recipient, queued_at) index, no other run's arguments."""
+    await register(client, "ann")
+    async with db.session() as session:
+        with statements_sent() as statements:
+            await check_email_quota(session, "ann@example.com")
+    [(statement, parameters)] = statements
+    plan = await plan_of(statement, parameters)
+    assert "ix_task_runs_recipient_queued_at" in plan, plan
+    # searched by the address, not walked whole (SQLite's and PostgreSQL's wording)
+    assert "(recipient=?" in plan or "Index Cond: ((recipient = " in plan, plan
 
 
 async def test_the_newsletter_is_not_counted_against_a_subscriber(client, mail, quota):
